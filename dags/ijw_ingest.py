@@ -1,0 +1,64 @@
+"""
+### iJw ingest: landing folder → staging → Great Expectations audit → core
+
+Picks up every iJw 3.2 file (JW301 toewijzingen, JW323 declaraties) waiting in the landing
+folder (`JEUGDHULP_LANDING`) and ends each one in exactly one state in `meta.file_manifest`:
+
+* **loaded** – parsed, BSN pseudonymised (HMAC key from connection `jeugdhulp_pseudonym`),
+  COPYed to `staging`, audited, published to `core`;
+* **quarantined** – with the reason (not well-formed, wrong message, duplicate
+  BerichtIdentificatie, or its batch failed the quality gate); the file moves to
+  `JEUGDHULP_QUARANTINE`.
+
+A file whose SHA-256 is already in the manifest is archived without touching the warehouse, so a
+rerun changes nothing. Lines that break an iJw rule land in `dq.quarantine` with the rule and
+retour code (suites in `include/expectations/`). When more lines fail than a suite allows the
+`validate` task fails and nothing of the batch is published.
+
+On success the asset `jeugdhulp://warehouse/core/ijw` is updated, which triggers `marts_refresh`.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+from jeugdhulp.config import CORE_IJW_ASSET_URI
+
+CORE_IJW = Asset(CORE_IJW_ASSET_URI)
+
+
+@dag(
+    dag_id="ijw_ingest",
+    schedule="*/15 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["ijw", "ingest", "jeugdhulp"],
+    default_args={"owner": "regio-ijsselland-data", "retries": 2, "retry_delay": pendulum.duration(minutes=2)},
+)
+def ijw_ingest():
+    @task
+    def stage(run_id: str | None = None) -> dict:
+        from jeugdhulp import airflow_support, pipeline
+
+        return pipeline.stage(airflow_support.warehouse_url(), airflow_support.pseudonym_key(), run_id)
+
+    @task(retries=0)
+    def validate(staged: dict) -> dict:
+        from jeugdhulp import airflow_support, pipeline
+
+        return pipeline.validate(airflow_support.warehouse_url(), staged["batch_id"])
+
+    @task(outlets=[CORE_IJW])
+    def publish(staged: dict, validated: dict) -> dict:
+        from jeugdhulp import airflow_support, pipeline
+
+        return pipeline.publish(airflow_support.warehouse_url(), staged["batch_id"])
+
+    staged = stage()
+    publish(staged, validate(staged))
+
+
+ijw_ingest()

@@ -1,0 +1,89 @@
+-- Staging: one row per parsed item exactly as the message said it (after pseudonymisation),
+-- written by COPY, tagged with its batch, file and source line. Nothing here is trusted yet.
+CREATE SCHEMA IF NOT EXISTS staging;
+
+CREATE TABLE IF NOT EXISTS staging.jw301_toegewezen_product (
+    row_id                bigserial PRIMARY KEY,
+    batch_id              bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256           char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel            integer,
+    bericht_identificatie text NOT NULL,
+    dagtekening           date NOT NULL,
+    gemeente              text NOT NULL,
+    aanbieder             text NOT NULL,
+    client_pseudoniem     char(64) NOT NULL,
+    bsn_elfproef          boolean NOT NULL,
+    geboortejaar          smallint,
+    geslacht              text,
+    postcode4             text,
+    toewijzing_nummer     bigint NOT NULL,
+    referentie_aanbieder  text,
+    product_categorie     text,
+    product_code          text,
+    toewijzingsdatum      date NOT NULL,
+    toewijzingstijd       time NOT NULL,
+    ingangsdatum          date NOT NULL,
+    einddatum             date,
+    reden_wijziging       text,
+    volume                bigint,
+    eenheid               text,
+    frequentie            text,
+    budget                bigint
+);
+CREATE INDEX IF NOT EXISTS jw301_toegewezen_product_batch ON staging.jw301_toegewezen_product (batch_id);
+
+CREATE TABLE IF NOT EXISTS staging.jw323_prestatie (
+    row_id                         bigserial PRIMARY KEY,
+    batch_id                       bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256                    char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel                     integer,
+    bericht_identificatie          text NOT NULL,
+    dagtekening                    date NOT NULL,
+    gemeente                       text NOT NULL,
+    aanbieder                      text NOT NULL,
+    declaratie_nummer              text NOT NULL,
+    declaratie_periode_begindatum  date NOT NULL,
+    declaratie_periode_einddatum   date NOT NULL,
+    declaratie_dagtekening         date NOT NULL,
+    totaal_ingediend_bedrag        bigint NOT NULL,
+    client_pseudoniem              char(64) NOT NULL,
+    bsn_elfproef                   boolean NOT NULL,
+    referentie_nummer              text NOT NULL,
+    vorig_referentie_nummer        text,
+    toewijzing_nummer              bigint NOT NULL,
+    product_categorie              text NOT NULL,
+    product_code                   text NOT NULL,
+    product_periode_begindatum     date NOT NULL,
+    product_periode_einddatum      date NOT NULL,
+    geleverd_volume                bigint NOT NULL,
+    eenheid                        text NOT NULL,
+    product_tarief                 bigint,
+    ingediend_bedrag               bigint NOT NULL,
+    debet_credit                   char(1) NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jw323_prestatie_batch ON staging.jw323_prestatie (batch_id);
+
+-- Data quality: rows that failed an expectation, with the rule that broke, kept for replay.
+CREATE SCHEMA IF NOT EXISTS dq;
+CREATE TABLE IF NOT EXISTS dq.quarantine (
+    dataset       text NOT NULL,          -- staging table name
+    row_id        bigint NOT NULL,        -- staging row
+    batch_id      bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256   char(64) NOT NULL,
+    bron_regel    integer,
+    regel_codes   text[] NOT NULL,        -- iJw rule codes (and retour codes) that failed
+    reden         text NOT NULL,
+    quarantined_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (dataset, row_id)
+);
+CREATE TABLE IF NOT EXISTS dq.validation_result (
+    batch_id        bigint NOT NULL REFERENCES meta.load_batch,
+    dataset         text NOT NULL,
+    regel_code      text NOT NULL,
+    expectation     text NOT NULL,
+    success         boolean NOT NULL,
+    rows_checked    bigint NOT NULL,
+    rows_failed     bigint NOT NULL,
+    validated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (batch_id, dataset, regel_code)
+);

@@ -1,0 +1,286 @@
+"""``jeugdhulp`` command line: the embedded warehouse, synthetic data, parsing, the demo.
+
+    jeugdhulp db start|stop|status|url        embedded PostgreSQL (url: libpq/SQLAlchemy URL)
+    jeugdhulp synth --out DIR [--seed N]      a synthetic year of iJw traffic
+    jeugdhulp ijw parse FILE...               one JSON object per record; bad file -> one-line error
+    jeugdhulp dag test DAG_ID                 run a DAG once through Airflow (dag.test)
+    jeugdhulp airflow ARGS...                 the airflow CLI on this project (e.g. `standalone`)
+    jeugdhulp demo [--clients N] [--ui]       everything end-to-end on a synthetic region
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from jeugdhulp import config
+
+
+def _die(message: str, code: int = 1) -> int:
+    print(f"jeugdhulp: {message}", file=sys.stderr)
+    return code
+
+
+def _step(message: str) -> float:
+    print(f"==> {message}", flush=True)
+    return time.monotonic()
+
+
+# --------------------------------------------------------------------------- db
+
+
+def cmd_db(args) -> int:
+    from jeugdhulp.db import Cluster
+
+    cluster = Cluster.default()
+    if args.action == "start":
+        cluster.start()
+        print(cluster.status())
+    elif args.action == "stop":
+        cluster.stop()
+        print(cluster.status())
+    elif args.action == "status":
+        print(cluster.status())
+        return 0 if cluster.running() else 3
+    elif args.action == "url":
+        if not cluster.initialised():
+            return _die("the embedded warehouse is not initialised; run `jeugdhulp db start`")
+        print(cluster.url(args.database, driver=args.driver))
+    return 0
+
+
+# --------------------------------------------------------------------------- synth / parse
+
+
+def cmd_synth(args) -> int:
+    from jeugdhulp import synth
+
+    t0 = time.monotonic()
+    summary = synth.generate(
+        Path(args.out), seed=args.seed, year=args.year, clients=args.clients, providers=args.providers
+    )
+    print(
+        f"{summary.files_jw301} JW301 files ({summary.toegewezen_producten} toegewezen producten), "
+        f"{summary.files_jw323} JW323 files ({summary.prestaties} prestaties) for {summary.clients} "
+        f"clients in {args.out} ({time.monotonic() - t0:.1f} s)"
+    )
+    return 0
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def cmd_ijw_parse(args) -> int:
+    from jeugdhulp import ijw, localenv
+    from jeugdhulp.privacy import PseudonymKeyError, Pseudonymiser
+
+    try:
+        pseudonymise = Pseudonymiser(localenv.pseudonym_key())
+    except PseudonymKeyError as exc:
+        return _die(str(exc))
+    status = 0
+    for name in args.files:
+        try:
+            msg = ijw.parse(name, pseudonymise, xsd_dir=args.xsd_dir)
+        except ijw.IjwParseError as exc:
+            print(f"jeugdhulp: {exc.path}: {exc.reason}", file=sys.stderr)
+            status = 1
+            continue
+        except OSError as exc:
+            print(f"jeugdhulp: {name}: cannot read file: {exc.strerror}", file=sys.stderr)
+            status = 1
+            continue
+        for rec in msg.records:
+            out = {"file": name, "header": msg.header, "client": rec.client,
+                   "toegewezen_product" if msg.bericht_type == "JW301" else "prestatie": rec.item,
+                   "bron_regel": rec.line}
+            print(json.dumps(out, default=_json_default, ensure_ascii=False))
+    return status
+
+
+# --------------------------------------------------------------------------- airflow
+
+
+def cmd_dag_test(args) -> int:
+    """Run one DAG through Airflow's own ``dag.test()``; exit 1 unless the run succeeded."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(config.PROJECT_ROOT / "dags"))
+    if bag.import_errors:
+        return _die(f"DAG import errors: {bag.import_errors}")
+    dag = bag.get_dag(args.dag_id)
+    if dag is None:
+        return _die(f"no DAG {args.dag_id!r}; known: {', '.join(sorted(bag.dag_ids))}")
+    run = dag.test()
+    state = str(getattr(run, "state", run))
+    print(f"{args.dag_id}: {state}")
+    return 0 if state.endswith("success") else 1
+
+
+def _local_cluster_env(mode: str = "demo") -> dict[str, str]:
+    from jeugdhulp import localenv
+    from jeugdhulp.db import Cluster
+
+    cluster = Cluster.default()
+    cluster.start()
+    return {**os.environ, **localenv.airflow_env(cluster, mode)}
+
+
+def cmd_airflow(args) -> int:
+    from jeugdhulp import localenv
+
+    env = _local_cluster_env()
+    os.execve(str(localenv.airflow_bin()), ["airflow", *args.airflow_args], env)
+    return 0  # not reached
+
+
+def _run_logged(cmd: list[str], env: dict, log_path: Path, what: str) -> None:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        res = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if res.returncode != 0:
+        tail = "".join(log_path.read_text(errors="replace").splitlines(keepends=True)[-25:])
+        raise SystemExit(f"jeugdhulp: {what} failed (full log: {log_path}):\n{tail}")
+
+
+# --------------------------------------------------------------------------- demo
+
+
+BROKEN_EXAMPLE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Bericht xmlns="http://www.istandaarden.nl/ijw/3_2/jw323/schema">
+  <Header><BerichtCode>490</BerichtCode>
+"""
+
+
+def cmd_demo(args) -> int:
+    from jeugdhulp import localenv, marts, synth, warehouse
+
+    started = time.monotonic()
+    t = _step("starting the embedded warehouse (PostgreSQL)")
+    env = _local_cluster_env()
+    print(f"    ready in {time.monotonic() - t:.1f} s")
+
+    landing = config.landing_dir()
+    t = _step(f"generating a synthetic year of iJw traffic ({args.clients} youths, 11 gemeenten) into {landing}")
+    s = synth.generate(landing, seed=args.seed, year=args.year, clients=args.clients)
+    (landing / "JW323_kapot_voorbeeld.xml").write_bytes(BROKEN_EXAMPLE)
+    print(
+        f"    {s.files_jw301} JW301 + {s.files_jw323} JW323 files, {s.prestaties} declaration lines, "
+        f"plus 1 deliberately broken file ({time.monotonic() - t:.1f} s)"
+    )
+
+    logs = config.local_dir() / "logs"
+    t = _step("initialising Airflow (metadata in its own database)")
+    _run_logged([str(localenv.airflow_bin()), "db", "migrate"], env, logs / "airflow-db-migrate.log", "airflow db migrate")
+    print(f"    done in {time.monotonic() - t:.1f} s")
+
+    for dag_id in ("ijw_ingest", "marts_refresh"):
+        t = _step(f"running DAG {dag_id} through Airflow (dag.test)")
+        _run_logged([sys.executable, "-m", "jeugdhulp.cli", "dag", "test", dag_id], env, logs / f"demo-{dag_id}.log", dag_id)
+        print(f"    success in {time.monotonic() - t:.1f} s (log: {logs / f'demo-{dag_id}.log'})")
+
+    with warehouse.connect(env[config.WAREHOUSE_URL_ENV]) as conn:
+        print_summary(conn)
+    print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
+    print("Open the Airflow UI on the same data:  .venv/bin/jeugdhulp airflow standalone   (http://localhost:8080)")
+    if args.ui:
+        return cmd_airflow(argparse.Namespace(airflow_args=["standalone"]))
+    return 0
+
+
+def print_summary(conn) -> None:
+    from jeugdhulp.marts import declared_per_gemeente_maand, euro
+
+    files = dict(conn.execute("SELECT state, count(*) FROM meta.file_manifest GROUP BY state").fetchall())
+    q_lines = conn.execute("SELECT count(*) FROM dq.quarantine").fetchone()[0]
+    print(f"\nFiles: {files.get('loaded', 0)} loaded, {files.get('quarantined', 0)} quarantined; "
+          f"{q_lines} declaration/assignment lines quarantined by iJw rules.")
+    for name, reason in conn.execute(
+        "SELECT file_name, reason FROM meta.file_manifest WHERE state = 'quarantined' ORDER BY file_name LIMIT 5"
+    ):
+        print(f"  quarantined {name}: {reason}")
+
+    rows = declared_per_gemeente_maand(conn)
+    months = sorted({m for _, m, _ in rows})
+    table: dict[str, dict] = {}
+    for gemeente, maand, cents in rows:
+        table.setdefault(gemeente, {})[maand] = cents
+    print("\nDeclared amount per gemeente per month of delivery (mart.declaratie_gemeente_maand), x € 1.000:")
+    print(f"{'gemeente':<16}" + "".join(f"{m:%m-%y}".rjust(7) for m in months) + "      totaal")
+    for gemeente in sorted(table):
+        cells = table[gemeente]
+        print(f"{gemeente:<16}" + "".join(f"{round(cells.get(m, 0) / 100_000):>7,}".replace(",", ".") for m in months)
+              + f"  {euro(sum(cells.values())):>16}")
+    print(f"{'regio':<16}" + " " * 7 * len(months) + f"  {euro(sum(c for *_, c in rows)):>16}")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jeugdhulp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="the embedded warehouse PostgreSQL")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.add_argument("--database", default="warehouse", help="for url: warehouse (default) or airflow")
+    db.add_argument("--driver", default="postgresql", help="for url: e.g. postgresql+psycopg for SQLAlchemy")
+    db.set_defaults(func=cmd_db)
+
+    sy = sub.add_parser("synth", help="generate synthetic iJw 3.2 traffic")
+    sy.add_argument("--out", required=True)
+    sy.add_argument("--seed", type=int, default=2025)
+    sy.add_argument("--year", type=int, default=2025)
+    sy.add_argument("--clients", type=int, default=2000)
+    sy.add_argument("--providers", type=int, default=12)
+    sy.set_defaults(func=cmd_synth)
+
+    ij = sub.add_parser("ijw", help="iJw message tools")
+    ij_sub = ij.add_subparsers(dest="ijw_command", required=True)
+    parse = ij_sub.add_parser("parse", help="parse files and print one JSON object per record")
+    parse.add_argument("files", nargs="+")
+    parse.add_argument("--xsd-dir", default=None, help="validate against the official XSDs in this folder (or IJW_XSD_DIR)")
+    parse.set_defaults(func=cmd_ijw_parse)
+
+    dag = sub.add_parser("dag", help="run a DAG once through Airflow")
+    dag_sub = dag.add_subparsers(dest="dag_command", required=True)
+    dag_test = dag_sub.add_parser("test")
+    dag_test.add_argument("dag_id")
+    dag_test.set_defaults(func=cmd_dag_test)
+
+    af = sub.add_parser("airflow", help="the airflow CLI with this project's DAGs and warehouse")
+    af.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    af.set_defaults(func=cmd_airflow)
+
+    demo = sub.add_parser("demo", help="end-to-end demo on a synthetic region")
+    demo.add_argument("--clients", type=int, default=int(os.environ.get("JEUGDHULP_DEMO_CLIENTS", 3000)))
+    demo.add_argument("--seed", type=int, default=2025)
+    demo.add_argument("--year", type=int, default=2025)
+    demo.add_argument("--ui", action="store_true", help="start `airflow standalone` afterwards")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a user sees one line, not a traceback
+        if os.environ.get("JEUGDHULP_DEBUG"):
+            raise
+        return _die(f"{type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Audit a staged batch with Great Expectations (GX Core 1.x) and quarantine the failing rows.
+
+Suites are JSON files in ``include/expectations/<dataset>.json``, one per staging table, each
+expectation carrying ``meta.regel_code`` (the iJw rule, e.g. ``TR346``) and ``meta.retour_code``
+(the WJ001 code a gemeente would send back). GX runs the suite against the batch inside
+PostgreSQL (SQL pushdown). Failing rows are written to ``dq.quarantine`` with their rule codes;
+the per-rule counts go to ``dq.validation_result``. When the share of failing rows is above the
+suite's ``meta.max_failed_share`` the batch is stopped with :class:`QualityGateError` and none of
+its rows is published.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from jeugdhulp import config
+
+log = logging.getLogger(__name__)
+
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": ["row_id"],
+    # without this GX cuts the list of failing row ids at 20
+    "partial_unexpected_count": 1_000_000_000,
+}
+
+
+class QualityGateError(RuntimeError):
+    """A batch failed more rows than its suite allows."""
+
+
+@dataclass
+class RuleResult:
+    regel_code: str
+    retour_code: str
+    expectation: str
+    success: bool
+    row_ids: list[int]
+
+
+@dataclass
+class ValidationOutcome:
+    dataset: str
+    batch_id: int
+    rows_checked: int
+    rules: list[RuleResult] = field(default_factory=list)
+    rows_quarantined: int = 0
+    max_failed_share: float = 0.0
+
+    @property
+    def failed_share(self) -> float:
+        return self.rows_quarantined / self.rows_checked if self.rows_checked else 0.0
+
+    def summary(self) -> str:
+        broken = ", ".join(
+            f"{r.regel_code} ({len(r.row_ids)})" for r in self.rules if not r.success
+        )
+        return (
+            f"{self.dataset} batch {self.batch_id}: {self.rows_checked} rows checked, "
+            f"{self.rows_quarantined} quarantined ({self.failed_share:.1%}, limit "
+            f"{self.max_failed_share:.0%}){'; failed rules: ' + broken if broken else ''}"
+        )
+
+
+def load_suite_json(dataset: str, directory: Path | None = None) -> dict:
+    path = (directory or config.EXPECTATIONS_DIR) / f"{dataset}.json"
+    return json.loads(path.read_text())
+
+
+def sqlalchemy_url(url: str) -> str:
+    """GX talks SQLAlchemy 2 with psycopg 3."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
+
+
+def _batch_subquery(table: str, batch_id: int) -> str:
+    return f"SELECT * FROM {table} WHERE batch_id = {int(batch_id)}"
+
+
+def _substitute_batch(query: str, table: str, batch_id: int) -> str:
+    """Same substitution GX applies to ``{batch}`` in an unexpected_rows query."""
+    return query.replace("{batch}", f"({_batch_subquery(table, batch_id)}) AS subselect")
+
+
+def run_suite(url: str, dataset: str, batch_id: int, suite_json: dict | None = None):
+    """Run the GX suite of ``dataset`` on one staged batch; returns the GX validation result."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    suite_json = suite_json or load_suite_json(dataset)
+    table = suite_json["meta"]["table"]
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    asset = ctx.data_sources.add_postgres(
+        "warehouse", connection_string=sqlalchemy_url(url)
+    ).add_query_asset(dataset, query=_batch_subquery(table, batch_id))
+    batch_def = asset.add_batch_definition_whole_table(f"batch_{batch_id}")
+    suite = ctx.suites.add(gx.ExpectationSuite(**suite_json))
+    vd = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{dataset}_{batch_id}", data=batch_def, suite=suite)
+    )
+    return vd.run(result_format=RESULT_FORMAT)
+
+
+def _failing_row_ids(conn: psycopg.Connection, res, table: str, batch_id: int) -> list[int]:
+    cfg = res.expectation_config
+    if cfg.type == "unexpected_rows_expectation":
+        # GX returns at most 200 example rows; the rule's own query gives all of them
+        query = _substitute_batch(cfg.kwargs["unexpected_rows_query"], table, batch_id)
+        return [r[0] for r in conn.execute(query)]
+    return [item["row_id"] for item in res.result.get("unexpected_index_list") or []]
+
+
+def validate_batch(
+    conn: psycopg.Connection, url: str, dataset: str, batch_id: int, suite_json: dict | None = None
+) -> ValidationOutcome:
+    """Audit one staged batch, record results and quarantine failing rows; may raise QualityGateError."""
+    suite_json = suite_json or load_suite_json(dataset)
+    table = suite_json["meta"]["table"]
+    rows_checked = conn.execute(
+        f"SELECT count(*) FROM {table} WHERE batch_id = %s", (batch_id,)
+    ).fetchone()[0]
+    outcome = ValidationOutcome(
+        dataset, batch_id, rows_checked, max_failed_share=suite_json["meta"]["max_failed_share"]
+    )
+    if rows_checked == 0:
+        return outcome
+    result = run_suite(url, dataset, batch_id, suite_json)
+    for res in result.results:
+        meta = res.expectation_config.meta or {}
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"expectation {meta.get('regel_code')} of suite {dataset} could not run: "
+                f"{res.exception_info.get('exception_message')}"
+            )
+        outcome.rules.append(
+            RuleResult(
+                meta["regel_code"],
+                meta.get("retour_code", ""),
+                res.expectation_config.type,
+                bool(res.success),
+                [] if res.success else _failing_row_ids(conn, res, table, batch_id),
+            )
+        )
+    _record(conn, outcome, table, suite_json)
+    log.info(outcome.summary())
+    if outcome.failed_share > outcome.max_failed_share:
+        raise QualityGateError(
+            f"{outcome.summary()}. The batch is not published. Look at dq.quarantine "
+            f"(batch_id = {batch_id}) for the failing lines, fix the source files and resend them."
+        )
+    return outcome
+
+
+def _record(conn: psycopg.Connection, outcome: ValidationOutcome, table: str, suite_json: dict) -> None:
+    descriptions = {
+        e["meta"]["regel_code"]: e["meta"].get("omschrijving", "") for e in suite_json["expectations"]
+    }
+    with conn.transaction():
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO dq.validation_result (batch_id, dataset, regel_code, expectation, success, "
+                "rows_checked, rows_failed) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (batch_id, dataset, regel_code) DO UPDATE SET success = EXCLUDED.success, "
+                "rows_failed = EXCLUDED.rows_failed, validated_at = now()",
+                [
+                    (outcome.batch_id, outcome.dataset, r.regel_code, r.expectation, r.success,
+                     outcome.rows_checked, len(r.row_ids))
+                    for r in outcome.rules
+                ],
+            )
+            failing = [r for r in outcome.rules if r.row_ids]
+            for r in failing:
+                code = f"{r.regel_code}/{r.retour_code}" if r.retour_code else r.regel_code
+                reden = f"{code}: {descriptions.get(r.regel_code, r.expectation)}"
+                cur.execute(
+                    f"""
+                    INSERT INTO dq.quarantine (dataset, row_id, batch_id, file_sha256, bron_regel, regel_codes, reden)
+                    SELECT %(dataset)s, s.row_id, s.batch_id, s.file_sha256, s.bron_regel, ARRAY[%(code)s], %(reden)s
+                    FROM {table} s WHERE s.row_id = ANY(%(ids)s)
+                    ON CONFLICT (dataset, row_id) DO UPDATE SET
+                        regel_codes = CASE WHEN %(code)s = ANY(dq.quarantine.regel_codes)
+                                      THEN dq.quarantine.regel_codes
+                                      ELSE dq.quarantine.regel_codes || EXCLUDED.regel_codes END,
+                        reden = CASE WHEN %(code)s = ANY(dq.quarantine.regel_codes)
+                                THEN dq.quarantine.reden ELSE dq.quarantine.reden || '; ' || EXCLUDED.reden END
+                    """,
+                    {"dataset": outcome.dataset, "code": code, "reden": reden, "ids": r.row_ids},
+                )
+        outcome.rows_quarantined = conn.execute(
+            "SELECT count(*) FROM dq.quarantine WHERE dataset = %s AND batch_id = %s",
+            (outcome.dataset, outcome.batch_id),
+        ).fetchone()[0]
