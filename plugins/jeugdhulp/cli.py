@@ -262,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     af.set_defaults(func=cmd_airflow)
 
     demo = sub.add_parser("demo", help="end-to-end demo on a synthetic region")
-    demo.add_argument("--clients", type=int, default=int(os.environ.get("JEUGDHULP_DEMO_CLIENTS", 3000)))
+    demo.add_argument("--clients", type=int, default=int(os.environ.get("JEUGDHULP_DEMO_CLIENTS", 9000)))
     demo.add_argument("--seed", type=int, default=2025)
     demo.add_argument("--year", type=int, default=2025)
     demo.add_argument("--ui", action="store_true", help="start `airflow standalone` afterwards")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,6 +31,8 @@ from jeugdhulp.privacy import elfproef
 NS_PREFIX = "http://www.istandaarden.nl/ijw/3_2/"
 NS_BASIS = NS_PREFIX + "basisschema/schema"
 MAX_FILE_BYTES = 25 * 1024 * 1024  # OP179: iJw files may not exceed 25 MB
+#: LDT_Datum: plain YYYY-MM-DD (date.fromisoformat alone also takes e.g. ISO week dates '2025-W05-4')
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: message type -> BerichtCode (COD002)
 BERICHT_CODES = {"JW301": "436", "JW323": "490"}
@@ -107,8 +111,10 @@ class _Reader:
         value = self.text(el, name, required)
         if value is None:
             return None
+        if not _DATE_RE.fullmatch(value):
+            return self._bad_date(el, name, value)
         try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else self._bad_date(el, name, value)
+            return dt.date.fromisoformat(value)
         except ValueError:
             return self._bad_date(el, name, value)
 
@@ -119,7 +125,7 @@ class _Reader:
         value = self.text(el, name, required)
         if value is None:
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):  # str.isdigit() alone accepts '²' (int() then fails)
             self.fail(el, f"{_local(el.tag)}/{name} '{value}' is not a whole number")
         return int(value)
 
@@ -154,12 +160,14 @@ def read_document(path: str | os.PathLike, data: bytes | None = None):
             data = fh.read()
     if not data.strip():
         raise IjwParseError(path, "file is empty")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # refused before libxml2 sees it
+        raise IjwParseError(path, "document has a DOCTYPE/DTD; iJw messages never do (refused: XXE/entity expansion)")
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        raise IjwParseError(path, f"not well-formed XML: {exc.msg}", line) from None
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        msg = re.sub(r",? line \d+, column \d+$", "", exc.msg)  # the position is reported once, below
+        raise IjwParseError(path, f"not well-formed XML: {msg}", exc.lineno or None) from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # e.g. a UTF-16 encoded DOCTYPE
         raise IjwParseError(path, "document has a DOCTYPE/DTD; iJw messages never do (refused: XXE/entity expansion)")
     return tree.getroot()
 

@@ -18,7 +18,6 @@ def refresh(conn: psycopg.Connection) -> dict[str, int]:
             (schema, name),
         ).fetchone()[0]
         conn.execute(f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if populated else ''}{mart}")
-        conn.commit()
         counts[mart] = conn.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
     return counts
 

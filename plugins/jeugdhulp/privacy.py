@@ -28,7 +28,7 @@ class PseudonymKeyError(RuntimeError):
 
 def elfproef(bsn: str) -> bool:
     """The BSN 11-proef: 9 digits, sum(w_i * d_i) with weights 9..2 and -1 divisible by 11."""
-    if len(bsn) != 9 or not bsn.isdigit():
+    if len(bsn) != 9 or not (bsn.isascii() and bsn.isdigit()):  # str.isdigit() alone accepts '²', '٣'
         return False
     digits = [int(c) for c in bsn]
     total = sum(w * d for w, d in zip(range(9, 1, -1), digits[:8])) - digits[8]
@@ -36,7 +36,7 @@ def elfproef(bsn: str) -> bool:
 
 
 def is_test_bsn(bsn: str) -> bool:
-    return bsn.isdigit() and TEST_BSN_MIN <= int(bsn) <= TEST_BSN_MAX
+    return len(bsn) == 9 and bsn.isascii() and bsn.isdigit() and TEST_BSN_MIN <= int(bsn) <= TEST_BSN_MAX
 
 
 class Pseudonymiser:

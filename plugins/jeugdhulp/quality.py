@@ -92,6 +92,7 @@ def run_suite(url: str, dataset: str, batch_id: int, suite_json: dict | None = N
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO floods task logs
     suite_json = suite_json or load_suite_json(dataset)
     table = suite_json["meta"]["table"]
     ctx = gx.get_context(mode="ephemeral")

@@ -69,7 +69,8 @@ def warehouse_url() -> str:
 
 
 def connect(url: str | None = None) -> psycopg.Connection:
-    return psycopg.connect(url or warehouse_url())
+    """Autocommit connection: every unit of work below is an explicit ``conn.transaction()``."""
+    return psycopg.connect(url or warehouse_url(), autocommit=True)
 
 
 def sql_files() -> list[Path]:
@@ -162,7 +163,6 @@ def stage_file(
     known = conn.execute(
         "SELECT state FROM meta.file_manifest WHERE file_sha256 = %s", (sha,)
     ).fetchone()
-    conn.commit()
     if known:
         _move(path, archive, sha)
         return "duplicate", None, None
@@ -199,7 +199,6 @@ def stage_file(
             if not reason:
                 _copy_rows(conn, msg, batch_id, sha)
     except psycopg.Error as exc:  # e.g. a value the staging table cannot hold
-        conn.rollback()
         reason = f"could not be staged: {exc.diag.message_primary or exc}"
         with conn.transaction():
             conn.execute(
