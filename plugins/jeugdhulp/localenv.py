@@ -52,6 +52,8 @@ def airflow_env(cluster: Cluster, mode: str = "demo") -> dict[str, str]:
         config.WAREHOUSE_URL_ENV: cluster.url("warehouse"),
         privacy.KEY_ENV: key,
         "JEUGDHULP_MODE": mode,
+        # `airflow standalone` starts its components as `airflow …` found on PATH
+        "PATH": os.pathsep.join(p for p in (str(airflow_bin().parent), os.environ.get("PATH")) if p),
         "PYTHONPATH": os.pathsep.join(
             p for p in (str(config.PROJECT_ROOT / "plugins"), os.environ.get("PYTHONPATH")) if p
         ),
