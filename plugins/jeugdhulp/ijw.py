@@ -33,9 +33,19 @@ NS_BASIS = NS_PREFIX + "basisschema/schema"
 MAX_FILE_BYTES = 25 * 1024 * 1024  # OP179: iJw files may not exceed 25 MB
 #: LDT_Datum: plain YYYY-MM-DD (date.fromisoformat alone also takes e.g. ISO week dates '2025-W05-4')
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_RE = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?")
 
 #: message type -> BerichtCode (COD002)
-BERICHT_CODES = {"JW301": "436", "JW323": "490"}
+BERICHT_CODES = {
+    "JW301": "436",
+    "JW305": "438",
+    "JW307": "440",
+    "JW315": "446",
+    "JW317": "486",
+    "JW319": "488",
+    "JW323": "490",
+    "JW325": "491",
+}
 
 
 class IjwParseError(ValueError):
@@ -223,35 +233,72 @@ def _postcode4(client) -> str | None:
     return None
 
 
+def _items(parent, name: str):
+    return [c for c in parent if _local(c.tag) == name]
+
+
+def _product(r: _Reader, el) -> dict:
+    """CDT_Product (absent for a generic assignment; Code absent for an aspecific one)."""
+    product = r.child(el, "Product", required=False)
+    if product is None:
+        return {"product_categorie": None, "product_code": None}
+    return {"product_categorie": r.text(product, "Categorie"), "product_code": r.text(product, "Code", required=False)}
+
+
+def _omvang(r: _Reader, el) -> dict:
+    omvang = r.child(el, "Omvang", required=False)
+    if omvang is None:
+        return {"volume": None, "eenheid": None, "frequentie": None}
+    return {
+        "volume": r.integer(omvang, "Volume"),
+        "eenheid": r.text(omvang, "Eenheid"),
+        "frequentie": r.text(omvang, "Frequentie"),
+    }
+
+
+def _retour_codes(r: _Reader, el, required: bool = True) -> list[str] | None:
+    codes = r.child(el, "RetourCodes", required=required)
+    if codes is None:
+        return None
+    return [c.text.strip() for c in _items(codes, "RetourCode") if c.text and c.text.strip()]
+
+
+def _to_gemeente(header: dict) -> dict:
+    """Messages from a provider to a gemeente."""
+    return {**header, "gemeente": header["ontvanger"], "aanbieder": header["afzender"]}
+
+
+def _to_aanbieder(header: dict) -> dict:
+    """Messages from a gemeente to a provider."""
+    return {**header, "gemeente": header["afzender"], "aanbieder": header["ontvanger"]}
+
+
+def _time(r: _Reader, el, name: str) -> dt.time:
+    value = r.text(el, name)
+    if not _TIME_RE.fullmatch(value):
+        r.fail(el, f"{name} '{value}' is not a valid time (hh:mm:ss)")
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        r.fail(el, f"{name} '{value}' is not a valid time (hh:mm:ss)")
+
+
 def _parse_jw301(r: _Reader, root, header: dict, pseudonymise) -> Message:
-    header = {**header, "gemeente": header["afzender"], "aanbieder": header["ontvanger"]}
-    msg = Message("JW301", header)
+    msg = Message("JW301", _to_aanbieder(header))
     client = r.child(root, "Client")
     attrs = _client_attrs(r, client, pseudonymise)
     attrs["postcode4"] = _postcode4(client)
-    for tp in r.child(client, "ToegewezenProducten"):
-        if _local(tp.tag) != "ToegewezenProduct":
-            continue
-        product = r.child(tp, "Product", required=False)
-        omvang = r.child(tp, "Omvang", required=False)
-        tijd = r.text(tp, "Toewijzingstijd")
-        try:
-            toewijzingstijd = dt.time.fromisoformat(tijd)
-        except ValueError:
-            r.fail(tp, f"Toewijzingstijd '{tijd}' is not a valid time (hh:mm:ss)")
+    for tp in _items(r.child(client, "ToegewezenProducten"), "ToegewezenProduct"):
         item = {
             "toewijzing_nummer": r.integer(tp, "ToewijzingNummer"),
             "referentie_aanbieder": r.text(tp, "ReferentieAanbieder", required=False),
-            "product_categorie": r.text(product, "Categorie") if product is not None else None,
-            "product_code": r.text(product, "Code", required=False) if product is not None else None,
+            **_product(r, tp),
             "toewijzingsdatum": r.date(tp, "Toewijzingsdatum"),
-            "toewijzingstijd": toewijzingstijd,
+            "toewijzingstijd": _time(r, tp, "Toewijzingstijd"),
             "ingangsdatum": r.date(tp, "Ingangsdatum"),
             "einddatum": r.date(tp, "Einddatum", required=False),
             "reden_wijziging": r.text(tp, "RedenWijziging", required=False),
-            "volume": r.integer(omvang, "Volume") if omvang is not None else None,
-            "eenheid": r.text(omvang, "Eenheid") if omvang is not None else None,
-            "frequentie": r.text(omvang, "Frequentie") if omvang is not None else None,
+            **_omvang(r, tp),
             "budget": r.integer(tp, "Budget", required=False),
         }
         msg.records.append(Record(attrs, item, tp.sourceline))
@@ -260,13 +307,121 @@ def _parse_jw301(r: _Reader, root, header: dict, pseudonymise) -> Message:
     return msg
 
 
+def _start_stop(r: _Reader, root, header: dict, pseudonymise, bericht_type: str) -> Message:
+    """JW305 StartProduct / JW307 StopProduct: delta records with StatusAanlevering 1 or 3."""
+    msg = Message(bericht_type, _to_gemeente(header))
+    client = r.child(root, "Client")
+    attrs = _client_attrs(r, client, pseudonymise)
+    stop = bericht_type == "JW307"
+    container, name = ("StopProducten", "StopProduct") if stop else ("StartProducten", "StartProduct")
+    for el in _items(r.child(client, container), name):
+        status = r.text(el, "StatusAanlevering")
+        if status not in ("1", "3"):
+            r.fail(el, f"StatusAanlevering '{status}' is not 1 (add) or 3 (delete) (CS058)")
+        item = {
+            "toewijzing_nummer": r.integer(el, "ToewijzingNummer", required=False),
+            **_product(r, el),
+            "toewijzing_ingangsdatum": r.date(el, "ToewijzingIngangsdatum", required=False),
+            "begindatum": r.date(el, "Begindatum"),
+            "status_aanlevering": status,
+        }
+        if stop:
+            item["reden_beeindiging"] = r.text(el, "RedenBeeindiging")
+            item["einddatum"] = r.date(el, "Einddatum")
+        msg.records.append(Record(attrs, item, el.sourceline))
+    if not msg.records:
+        r.fail(client, f"no {name} in {container}")
+    return msg
+
+
+def _parse_jw305(r, root, header, pseudonymise) -> Message:
+    return _start_stop(r, root, header, pseudonymise, "JW305")
+
+
+def _parse_jw307(r, root, header, pseudonymise) -> Message:
+    return _start_stop(r, root, header, pseudonymise, "JW307")
+
+
+def _parse_jw315(r: _Reader, root, header: dict, pseudonymise) -> Message:
+    msg = Message("JW315", _to_gemeente(header))
+    client = r.child(root, "Client")
+    attrs = _client_attrs(r, client, pseudonymise)
+    for ap in _items(r.child(client, "AangevraagdeProducten"), "AangevraagdProduct"):
+        verwijzer = r.child(ap, "Verwijzer")
+        item = {
+            "referentie_aanbieder": r.text(ap, "ReferentieAanbieder"),
+            "beschikking_nummer": r.integer(ap, "BeschikkingNummer", required=False),
+            **_product(r, ap),
+            "beschikking_ingangsdatum": r.date(ap, "BeschikkingIngangsdatum", required=False),
+            "toewijzing_ingangsdatum": r.date(ap, "ToewijzingIngangsdatum"),
+            "toewijzing_einddatum": r.date(ap, "ToewijzingEinddatum", required=False),
+            **_omvang(r, ap),
+            "budget": r.integer(ap, "Budget", required=False),
+            # the referrer's type and professional AGB code; the referrer's name is not read
+            "verwijzer_type": r.text(verwijzer, "Type"),
+            "verwijzer_zorgverlener_code": r.text(verwijzer, "ZorgverlenerCode", required=False),
+            "raamcontract": r.text(ap, "Raamcontract", required=False),
+        }
+        msg.records.append(Record(attrs, item, ap.sourceline))
+    if not msg.records:
+        r.fail(client, "no AangevraagdProduct in AangevraagdeProducten")
+    return msg
+
+
+_VOW_SOORTEN = (
+    ("OngewijzigdeProducten", "OngewijzigdProduct", "ongewijzigd"),
+    ("TeWijzigenProducten", "TeWijzigenProduct", "te_wijzigen"),
+    ("NieuweProducten", "NieuwProduct", "nieuw"),
+)
+
+
+def _parse_jw317(r: _Reader, root, header: dict, pseudonymise) -> Message:
+    msg = Message("JW317", _to_gemeente(header))
+    client = r.child(root, "Client")
+    attrs = _client_attrs(r, client, pseudonymise)
+    verzoek = r.child(client, "Verzoek")
+    common = {
+        "referentie_aanbieder": r.text(verzoek, "ReferentieAanbieder"),
+        "reden_verzoek": r.text(verzoek, "RedenVerzoek"),
+    }
+    for container, name, soort in _VOW_SOORTEN:
+        group = r.child(verzoek, container, required=False)
+        for el in _items(group, name) if group is not None else []:
+            item = {
+                **common,
+                "soort_product": soort,
+                "toewijzing_nummer": r.integer(el, "ToewijzingNummer", required=soort != "nieuw"),
+                **_product(r, el),
+                "gewenste_ingangsdatum": r.date(el, "GewensteIngangsdatum", required=soort != "ongewijzigd"),
+                "einddatum": r.date(el, "Einddatum", required=False),
+                **_omvang(r, el),
+                "budget": r.integer(el, "Budget", required=False),
+            }
+            msg.records.append(Record(attrs, item, el.sourceline))
+    if not msg.records:
+        r.fail(verzoek, "Verzoek lists no product (TR349: it must list all current assignments)")
+    return msg
+
+
+def _parse_jw319(r: _Reader, root, header: dict, pseudonymise) -> Message:
+    msg = Message("JW319", _to_aanbieder(header))
+    antwoord = r.child(root, "Antwoord")
+    wpb = r.child(antwoord, "Woonplaatsbeginsel", required=False)
+    item = {
+        "referentie_aanbieder": r.text(antwoord, "ReferentieAanbieder"),
+        "verzoek_antwoord": r.text(antwoord, "VerzoekAntwoord"),
+        "reden_afwijzing_verzoek": r.text(antwoord, "RedenAfwijzingVerzoek", required=False),
+        "woonplaatsbeginsel_gemeente": r.text(wpb, "Gemeente") if wpb is not None else None,
+    }
+    msg.records.append(Record({}, item, antwoord.sourceline))
+    return msg
+
+
 def _parse_jw323(r: _Reader, root, header: dict, pseudonymise) -> Message:
     decl = r.child(root, "Declaratie")
     periode = r.child(decl, "DeclaratiePeriode")
     header = {
-        **header,
-        "gemeente": header["ontvanger"],
-        "aanbieder": header["afzender"],
+        **_to_gemeente(header),
         "declaratie_nummer": r.text(decl, "DeclaratieNummer"),
         "declaratie_periode_begindatum": r.date(periode, "Begindatum"),
         "declaratie_periode_einddatum": r.date(periode, "Einddatum"),
@@ -274,40 +429,80 @@ def _parse_jw323(r: _Reader, root, header: dict, pseudonymise) -> Message:
         "totaal_ingediend_bedrag": _signed(r, r.child(decl, "TotaalIngediendBedrag"), "TotaalBedrag"),
     }
     msg = Message("JW323", header)
-    for client in r.child(decl, "Clienten"):
-        if _local(client.tag) != "Client":
-            continue
+    for client in _items(r.child(decl, "Clienten"), "Client"):
         attrs = _client_attrs(r, client, pseudonymise)
-        for p in r.child(client, "Prestaties"):
-            if _local(p.tag) != "Prestatie":
-                continue
-            c = r.children(p)
-            ref = c.get("ProductReferentie")
-            pp = c.get("ProductPeriode")
-            bedrag = c.get("IngediendBedrag")
-            if ref is None or pp is None or bedrag is None:
-                r.fail(p, "Prestatie lacks ProductReferentie, ProductPeriode or IngediendBedrag")
-            item = {
-                "referentie_nummer": r.text(ref, "ReferentieNummer"),
-                "vorig_referentie_nummer": r.text(ref, "VorigReferentieNummer", required=False),
-                "toewijzing_nummer": r.integer(p, "ToewijzingNummer"),
-                "product_categorie": r.text(p, "ProductCategorie"),
-                "product_code": r.text(p, "ProductCode"),
-                "product_periode_begindatum": r.date(pp, "Begindatum"),
-                "product_periode_einddatum": r.date(pp, "Einddatum"),
-                "geleverd_volume": r.integer(p, "GeleverdVolume"),
-                "eenheid": r.text(p, "Eenheid"),
-                "product_tarief": r.integer(p, "ProductTarief", required=False),
-                "ingediend_bedrag": r.integer(bedrag, "Bedrag"),
-                "debet_credit": _debet_credit(r, bedrag),
-            }
-            msg.records.append(Record(attrs, item, p.sourceline))
+        for p in _items(r.child(client, "Prestaties"), "Prestatie"):
+            msg.records.append(Record(attrs, _prestatie(r, p), p.sourceline))
     if not msg.records:
         r.fail(decl, "declaration has no Prestatie")
     return msg
 
 
-_PARSERS = {"JW301": _parse_jw301, "JW323": _parse_jw323}
+def _prestatie(r: _Reader, p) -> dict:
+    """A JW323 Prestatie (also returned, unchanged, in a JW325)."""
+    c = r.children(p)
+    ref, pp, bedrag = c.get("ProductReferentie"), c.get("ProductPeriode"), c.get("IngediendBedrag")
+    if ref is None or pp is None or bedrag is None:
+        r.fail(p, "Prestatie lacks ProductReferentie, ProductPeriode or IngediendBedrag")
+    return {
+        "referentie_nummer": r.text(ref, "ReferentieNummer"),
+        "vorig_referentie_nummer": r.text(ref, "VorigReferentieNummer", required=False),
+        "toewijzing_nummer": r.integer(p, "ToewijzingNummer"),
+        "product_categorie": r.text(p, "ProductCategorie"),
+        "product_code": r.text(p, "ProductCode"),
+        "product_periode_begindatum": r.date(pp, "Begindatum"),
+        "product_periode_einddatum": r.date(pp, "Einddatum"),
+        "geleverd_volume": r.integer(p, "GeleverdVolume"),
+        "eenheid": r.text(p, "Eenheid"),
+        "product_tarief": r.integer(p, "ProductTarief", required=False),
+        "ingediend_bedrag": r.integer(bedrag, "Bedrag"),
+        "debet_credit": _debet_credit(r, bedrag),
+    }
+
+
+def _parse_jw325(r: _Reader, root, header_fields: dict, pseudonymise) -> Message:
+    """JW325: the verdict on one JW323. Only rejected lines are listed (IJW.md section 5)."""
+    header_el = r.child(root, "Header")
+    decl_id = r.child(header_el, "DeclaratieIdentificatie")
+    header = {
+        **_to_aanbieder(header_fields),
+        "declaratie_identificatie": r.text(decl_id, "Identificatie"),
+        "declaratie_identificatie_dagtekening": r.date(decl_id, "Dagtekening"),
+        "header_retour_codes": _retour_codes(r, header_el),
+        "declaratie_nummer": None,
+        "totaal_ingediend_bedrag": None,
+        "totaal_toegekend_bedrag": None,
+        "antwoord_retour_codes": None,
+    }
+    msg = Message("JW325", header)
+    antwoord = r.child(root, "DeclaratieAntwoord", required=False)
+    if antwoord is None:
+        return msg  # whole message rejected at header level: no lines
+    header.update(
+        declaratie_nummer=r.text(antwoord, "DeclaratieNummer"),
+        totaal_ingediend_bedrag=_signed(r, r.child(antwoord, "TotaalIngediendBedrag"), "TotaalBedrag"),
+        totaal_toegekend_bedrag=_signed(r, r.child(antwoord, "TotaalToegekendBedrag"), "TotaalBedrag"),
+        antwoord_retour_codes=_retour_codes(r, antwoord),
+    )
+    clienten = r.child(antwoord, "Clienten", required=False)
+    for client in _items(clienten, "Client") if clienten is not None else []:
+        attrs = {**_client_attrs(r, client, pseudonymise), "client_retour_codes": _retour_codes(r, client)}
+        for p in _items(r.child(client, "Prestaties"), "Prestatie"):
+            item = {**_prestatie(r, p), "retour_codes": _retour_codes(r, p)}
+            msg.records.append(Record(attrs, item, p.sourceline))
+    return msg
+
+
+_PARSERS = {
+    "JW301": _parse_jw301,
+    "JW305": _parse_jw305,
+    "JW307": _parse_jw307,
+    "JW315": _parse_jw315,
+    "JW317": _parse_jw317,
+    "JW319": _parse_jw319,
+    "JW323": _parse_jw323,
+    "JW325": _parse_jw325,
+}
 
 
 def parse(

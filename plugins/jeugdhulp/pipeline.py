@@ -13,7 +13,10 @@ from jeugdhulp.privacy import Pseudonymiser
 
 log = logging.getLogger(__name__)
 
-DATASETS = ("jw301_toegewezen_product", "jw323_prestatie")
+#: every staging table has a GX suite of the same name in include/expectations/
+DATASETS = tuple(
+    warehouse.dataset(table) for tables in warehouse.STAGING.values() for table, _ in tables
+)
 
 
 def stage(url: str, pseudonym_key: str, run_id: str | None = None, **paths) -> dict:
@@ -45,6 +48,7 @@ def validate(url: str, batch_id: int) -> dict:
                     "rows_checked": outcome.rows_checked,
                     "rows_quarantined": outcome.rows_quarantined,
                 }
+            warehouse.quarantine_orphans(conn, batch_id)
         except quality.QualityGateError as exc:
             warehouse.fail_batch(conn, batch_id, str(exc))
             raise

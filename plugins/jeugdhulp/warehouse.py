@@ -31,31 +31,63 @@ log = logging.getLogger(__name__)
 
 SQL_LAYERS = ("meta", "staging", "core", "marts")
 
-#: staging table and its columns (COPY order) per message type
-STAGING = {
-    "JW301": (
-        "staging.jw301_toegewezen_product",
-        (
-            "bericht_identificatie", "dagtekening", "gemeente", "aanbieder",
-            "client_pseudoniem", "bsn_elfproef", "geboortejaar", "geslacht", "postcode4",
-            "toewijzing_nummer", "referentie_aanbieder", "product_categorie", "product_code",
-            "toewijzingsdatum", "toewijzingstijd", "ingangsdatum", "einddatum", "reden_wijziging",
-            "volume", "eenheid", "frequentie", "budget", "bron_regel",
-        ),
-    ),
-    "JW323": (
-        "staging.jw323_prestatie",
-        (
-            "bericht_identificatie", "dagtekening", "gemeente", "aanbieder", "declaratie_nummer",
-            "declaratie_periode_begindatum", "declaratie_periode_einddatum",
-            "declaratie_dagtekening", "totaal_ingediend_bedrag", "client_pseudoniem",
-            "bsn_elfproef", "referentie_nummer", "vorig_referentie_nummer", "toewijzing_nummer",
-            "product_categorie", "product_code", "product_periode_begindatum",
-            "product_periode_einddatum", "geleverd_volume", "eenheid", "product_tarief",
-            "ingediend_bedrag", "debet_credit", "bron_regel",
-        ),
-    ),
+#: staging tables per message type: (table, what fills it). "records" gives one row per item
+#: (ToegewezenProduct, Prestatie, ...), "header" one row per message. Columns come from the table.
+STAGING: dict[str, tuple[tuple[str, str], ...]] = {
+    "JW301": (("staging.jw301_toegewezen_product", "records"),),
+    "JW305": (("staging.jw305_start_product", "records"),),
+    "JW307": (("staging.jw307_stop_product", "records"),),
+    "JW315": (("staging.jw315_aangevraagd_product", "records"),),
+    "JW317": (("staging.jw317_verzoek_product", "records"),),
+    "JW319": (("staging.jw319_antwoord", "records"),),
+    "JW323": (("staging.jw323_prestatie", "records"),),
+    "JW325": (("staging.jw325_declaratie_antwoord", "header"), ("staging.jw325_prestatie", "records")),
 }
+
+#: staging table -> core table, in publish order (parents before children)
+PUBLISH = (
+    ("staging.jw301_toegewezen_product", "core.toewijzing"),
+    ("staging.jw323_prestatie", "core.declaratie"),
+    ("staging.jw323_prestatie", "core.declaratie_regel"),
+    ("staging.jw305_start_product", "core.zorg_start_mutatie"),
+    ("staging.jw307_stop_product", "core.zorg_stop_mutatie"),
+    ("staging.jw315_aangevraagd_product", "core.verzoek_om_toewijzing"),
+    ("staging.jw317_verzoek_product", "core.verzoek_om_wijziging"),
+    ("staging.jw319_antwoord", "core.verzoek_antwoord"),
+    ("staging.jw325_declaratie_antwoord", "core.declaratie_antwoord"),
+    ("staging.jw325_prestatie", "core.declaratie_antwoord_regel"),
+)
+
+LINEAGE = ("row_id", "batch_id", "file_sha256")
+
+
+def dataset(table: str) -> str:
+    """Dataset name of a staging table (its GX suite and its rows in dq.quarantine)."""
+    return table.split(".", 1)[1]
+
+
+def table_columns(conn: psycopg.Connection, table: str, *, generated: bool = True) -> list[str]:
+    schema, name = table.split(".")
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+            "AND (%s OR is_generated = 'NEVER') ORDER BY ordinal_position",
+            (schema, name, generated),
+        )
+    ]
+
+
+def primary_key(conn: psycopg.Connection, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary "
+            "ORDER BY array_position(i.indkey, a.attnum)",
+            (table,),
+        )
+    ]
 
 
 def warehouse_url() -> str:
@@ -135,16 +167,15 @@ def _move(src: Path, dest_dir: Path, sha: str) -> Path:
     return dest
 
 
-def _copy_rows(conn: psycopg.Connection, msg: ijw.Message, batch_id: int, sha: str) -> int:
-    table, columns = STAGING[msg.bericht_type]
-    header = msg.header
-    with conn.cursor().copy(
-        f"COPY {table} (batch_id, file_sha256, {', '.join(columns)}) FROM STDIN"
-    ) as copy:
-        for rec in msg.records:
-            row = rec.flat(header)
-            copy.write_row((batch_id, sha, *[row.get(c) for c in columns]))
-    return len(msg.records)
+def _copy_rows(conn: psycopg.Connection, msg: ijw.Message, batch_id: int, sha: str) -> None:
+    for table, source in STAGING[msg.bericht_type]:
+        columns = [c for c in table_columns(conn, table) if c not in LINEAGE]
+        rows = [msg.header] if source == "header" else (rec.flat(msg.header) for rec in msg.records)
+        with conn.cursor().copy(
+            f"COPY {table} (batch_id, file_sha256, {', '.join(columns)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row((batch_id, sha, *[row.get(c) for c in columns]))
 
 
 def stage_file(
@@ -252,85 +283,95 @@ def stage_landing(
 # --------------------------------------------------------------------------- publish
 
 
-_PUBLISH_SQL = """
--- clients: latest known attributes win
-INSERT INTO core.client (client_pseudoniem, bsn_elfproef, geboortejaar, geslacht, postcode4)
-SELECT DISTINCT ON (client_pseudoniem) client_pseudoniem, bsn_elfproef, geboortejaar, geslacht, postcode4
-FROM (
-    SELECT client_pseudoniem, bsn_elfproef, geboortejaar, geslacht, postcode4, dagtekening, row_id
-    FROM staging.jw301_toegewezen_product s
-    WHERE batch_id = %(batch)s AND NOT EXISTS (
-        SELECT 1 FROM dq.quarantine q WHERE q.dataset = 'jw301_toegewezen_product' AND q.row_id = s.row_id)
-    UNION ALL
-    SELECT client_pseudoniem, bsn_elfproef, NULL, NULL, NULL, dagtekening, row_id
-    FROM staging.jw323_prestatie s
-    WHERE batch_id = %(batch)s AND NOT EXISTS (
-        SELECT 1 FROM dq.quarantine q WHERE q.dataset = 'jw323_prestatie' AND q.row_id = s.row_id)
-) c
-ORDER BY client_pseudoniem, geboortejaar IS NULL, dagtekening DESC, row_id DESC
-ON CONFLICT (client_pseudoniem) DO UPDATE SET
-    geboortejaar = COALESCE(EXCLUDED.geboortejaar, core.client.geboortejaar),
-    geslacht = COALESCE(EXCLUDED.geslacht, core.client.geslacht),
-    postcode4 = COALESCE(EXCLUDED.postcode4, core.client.postcode4),
-    bijgewerkt_op = now()
-WHERE EXCLUDED.geboortejaar IS NOT NULL
-  AND (core.client.geboortejaar, core.client.geslacht, core.client.postcode4)
-      IS DISTINCT FROM (EXCLUDED.geboortejaar, EXCLUDED.geslacht, EXCLUDED.postcode4);
+_NOT_QUARANTINED = (
+    "NOT EXISTS (SELECT 1 FROM dq.quarantine q WHERE q.dataset = '{dataset}' AND q.row_id = s.row_id)"
+)
 
-INSERT INTO core.toewijzing (
-    gemeente, toewijzing_nummer, toewijzingsdatum, toewijzingstijd, aanbieder, client_pseudoniem,
-    referentie_aanbieder, product_categorie, product_code, ingangsdatum, einddatum, reden_wijziging,
-    volume, eenheid, frequentie, budget, bericht_identificatie, file_sha256, batch_id)
-SELECT DISTINCT ON (gemeente, toewijzing_nummer, toewijzingsdatum, toewijzingstijd)
-    gemeente, toewijzing_nummer, toewijzingsdatum, toewijzingstijd, aanbieder, client_pseudoniem,
-    referentie_aanbieder, product_categorie, product_code, ingangsdatum, einddatum, reden_wijziging,
-    volume, eenheid, frequentie, budget, bericht_identificatie, file_sha256, batch_id
-FROM staging.jw301_toegewezen_product s
-WHERE batch_id = %(batch)s AND NOT EXISTS (
-    SELECT 1 FROM dq.quarantine q WHERE q.dataset = 'jw301_toegewezen_product' AND q.row_id = s.row_id)
-ORDER BY gemeente, toewijzing_nummer, toewijzingsdatum, toewijzingstijd, dagtekening, row_id
-ON CONFLICT DO NOTHING;
 
-INSERT INTO core.declaratie (
-    aanbieder, declaratie_nummer, gemeente, declaratie_periode_begindatum, declaratie_periode_einddatum,
-    declaratie_dagtekening, totaal_ingediend_bedrag, bericht_identificatie, dagtekening, file_sha256, batch_id)
-SELECT DISTINCT ON (aanbieder, declaratie_nummer)
-    aanbieder, declaratie_nummer, gemeente, declaratie_periode_begindatum, declaratie_periode_einddatum,
-    declaratie_dagtekening, totaal_ingediend_bedrag, bericht_identificatie, dagtekening, file_sha256, batch_id
-FROM staging.jw323_prestatie s
-WHERE batch_id = %(batch)s AND NOT EXISTS (
-    SELECT 1 FROM dq.quarantine q WHERE q.dataset = 'jw323_prestatie' AND q.row_id = s.row_id)
-ORDER BY aanbieder, declaratie_nummer, row_id
-ON CONFLICT DO NOTHING;
+def _publish_clients(conn: psycopg.Connection, batch_id: int) -> None:
+    """Upsert core.client from every staged row with a pseudonym; the latest known attributes win."""
+    parts = []
+    for table in dict.fromkeys(t for types in STAGING.values() for t, _ in types):
+        cols = set(table_columns(conn, table))
+        if "client_pseudoniem" not in cols:
+            continue
+        attr = {c: c if c in cols else "NULL" for c in ("geboortejaar", "geslacht", "postcode4")}
+        parts.append(
+            f"SELECT client_pseudoniem, bsn_elfproef, {attr['geboortejaar']}::smallint AS geboortejaar, "
+            f"{attr['geslacht']}::text AS geslacht, {attr['postcode4']}::text AS postcode4, dagtekening, row_id "
+            f"FROM {table} s WHERE batch_id = %(batch)s AND {_NOT_QUARANTINED.format(dataset=dataset(table))}"
+        )
+    conn.execute(
+        f"""
+        INSERT INTO core.client (client_pseudoniem, bsn_elfproef, geboortejaar, geslacht, postcode4)
+        SELECT DISTINCT ON (client_pseudoniem) client_pseudoniem, bsn_elfproef, geboortejaar, geslacht, postcode4
+        FROM ({" UNION ALL ".join(parts)}) c
+        ORDER BY client_pseudoniem, geboortejaar IS NULL, dagtekening DESC, row_id DESC
+        ON CONFLICT (client_pseudoniem) DO UPDATE SET
+            geboortejaar = COALESCE(EXCLUDED.geboortejaar, core.client.geboortejaar),
+            geslacht = COALESCE(EXCLUDED.geslacht, core.client.geslacht),
+            postcode4 = COALESCE(EXCLUDED.postcode4, core.client.postcode4),
+            bijgewerkt_op = now()
+        WHERE EXCLUDED.geboortejaar IS NOT NULL
+          AND (core.client.geboortejaar, core.client.geslacht, core.client.postcode4)
+              IS DISTINCT FROM (EXCLUDED.geboortejaar, EXCLUDED.geslacht, EXCLUDED.postcode4)
+        """,
+        {"batch": batch_id},
+    )
 
-INSERT INTO core.declaratie_regel (
-    aanbieder, referentie_nummer, declaratie_nummer, gemeente, client_pseudoniem, vorig_referentie_nummer,
-    toewijzing_nummer, product_categorie, product_code, product_periode_begindatum, product_periode_einddatum,
-    geleverd_volume, eenheid, product_tarief, ingediend_bedrag, debet_credit, bron_regel, file_sha256, batch_id)
-SELECT
-    aanbieder, referentie_nummer, declaratie_nummer, gemeente, client_pseudoniem, vorig_referentie_nummer,
-    toewijzing_nummer, product_categorie, product_code, product_periode_begindatum, product_periode_einddatum,
-    geleverd_volume, eenheid, product_tarief, ingediend_bedrag, debet_credit, bron_regel, file_sha256, batch_id
-FROM staging.jw323_prestatie s
-WHERE batch_id = %(batch)s AND NOT EXISTS (
-    SELECT 1 FROM dq.quarantine q WHERE q.dataset = 'jw323_prestatie' AND q.row_id = s.row_id)
-ON CONFLICT DO NOTHING;
 
-UPDATE meta.file_manifest SET state = 'loaded' WHERE batch_id = %(batch)s AND state = 'staged';
-UPDATE meta.load_batch SET status = 'published', finished_at = now() WHERE batch_id = %(batch)s;
-"""
+def _publish_table(conn: psycopg.Connection, batch_id: int, staging: str, core: str) -> None:
+    """Insert the batch's unquarantined rows; the core primary key makes a rerun a no-op."""
+    columns = table_columns(conn, core, generated=False)
+    missing = set(columns) - set(table_columns(conn, staging))
+    if missing:
+        raise RuntimeError(f"{core} needs columns {sorted(missing)} that {staging} does not have")
+    pk = ", ".join(primary_key(conn, core))
+    cols = ", ".join(columns)
+    conn.execute(
+        f"INSERT INTO {core} ({cols}) "
+        f"SELECT DISTINCT ON ({pk}) {cols} FROM {staging} s "
+        f"WHERE batch_id = %(batch)s AND {_NOT_QUARANTINED.format(dataset=dataset(staging))} "
+        f"ORDER BY {pk}, row_id ON CONFLICT DO NOTHING",
+        {"batch": batch_id},
+    )
 
 
 def publish(conn: psycopg.Connection, batch_id: int) -> dict[str, int]:
     """Publish a validated batch to core; returns the rows added per core table."""
-    tables = ("core.client", "core.toewijzing", "core.declaratie", "core.declaratie_regel")
+    tables = ["core.client", *dict.fromkeys(core for _, core in PUBLISH)]
     with conn.transaction():
         before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
-        for statement in _PUBLISH_SQL.split(";\n"):
-            if statement.strip():
-                conn.execute(statement, {"batch": batch_id}, prepare=False)
+        _publish_clients(conn, batch_id)
+        for staging, core in PUBLISH:
+            _publish_table(conn, batch_id, staging, core)
+        conn.execute(
+            "UPDATE meta.file_manifest SET state = 'loaded' WHERE batch_id = %s AND state = 'staged'", (batch_id,)
+        )
+        conn.execute(
+            "UPDATE meta.load_batch SET status = 'published', finished_at = now() WHERE batch_id = %s", (batch_id,)
+        )
         after = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
     return {t: after[t] - before[t] for t in tables}
+
+
+def quarantine_orphans(conn: psycopg.Connection, batch_id: int) -> int:
+    """Lines of a JW325 whose message row was quarantined cannot be published: quarantine them too."""
+    with conn.transaction():
+        cur = conn.execute(
+            """
+            INSERT INTO dq.quarantine (dataset, row_id, batch_id, file_sha256, bron_regel, regel_codes, reden)
+            SELECT 'jw325_prestatie', p.row_id, p.batch_id, p.file_sha256, p.bron_regel, ARRAY['BERICHT'],
+                   'het JW325-bericht zelf is in quarantaine: ' || q.reden
+            FROM staging.jw325_prestatie p
+            JOIN staging.jw325_declaratie_antwoord a ON a.batch_id = p.batch_id AND a.file_sha256 = p.file_sha256
+            JOIN dq.quarantine q ON q.dataset = 'jw325_declaratie_antwoord' AND q.row_id = a.row_id
+            WHERE p.batch_id = %s
+            ON CONFLICT (dataset, row_id) DO NOTHING
+            """,
+            (batch_id,),
+        )
+        return cur.rowcount
 
 
 def fail_batch(conn: psycopg.Connection, batch_id: int, message: str) -> None:

@@ -87,3 +87,175 @@ CREATE TABLE IF NOT EXISTS dq.validation_result (
     validated_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (batch_id, dataset, regel_code)
 );
+
+-- JW305 StartProduct / JW307 StopProduct: delta records (StatusAanlevering 1 add, 3 delete).
+CREATE TABLE IF NOT EXISTS staging.jw305_start_product (
+    row_id                  bigserial PRIMARY KEY,
+    batch_id                bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256             char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel              integer,
+    bericht_identificatie   text NOT NULL,
+    dagtekening             date NOT NULL,
+    gemeente                text NOT NULL,
+    aanbieder               text NOT NULL,
+    client_pseudoniem       char(64) NOT NULL,
+    bsn_elfproef            boolean NOT NULL,
+    geboortejaar            smallint,
+    geslacht                text,
+    toewijzing_nummer       bigint,
+    product_categorie       text,
+    product_code            text,
+    toewijzing_ingangsdatum date,
+    begindatum              date NOT NULL,
+    status_aanlevering      text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jw305_start_product_batch ON staging.jw305_start_product (batch_id);
+
+CREATE TABLE IF NOT EXISTS staging.jw307_stop_product (
+    row_id                  bigserial PRIMARY KEY,
+    batch_id                bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256             char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel              integer,
+    bericht_identificatie   text NOT NULL,
+    dagtekening             date NOT NULL,
+    gemeente                text NOT NULL,
+    aanbieder               text NOT NULL,
+    client_pseudoniem       char(64) NOT NULL,
+    bsn_elfproef            boolean NOT NULL,
+    geboortejaar            smallint,
+    geslacht                text,
+    toewijzing_nummer       bigint,
+    product_categorie       text,
+    product_code            text,
+    toewijzing_ingangsdatum date,
+    begindatum              date NOT NULL,
+    reden_beeindiging       text NOT NULL,
+    einddatum               date NOT NULL,
+    status_aanlevering      text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jw307_stop_product_batch ON staging.jw307_stop_product (batch_id);
+
+-- JW315 AangevraagdProduct (verzoek om toewijzing). The referrer's name is never stored.
+CREATE TABLE IF NOT EXISTS staging.jw315_aangevraagd_product (
+    row_id                      bigserial PRIMARY KEY,
+    batch_id                    bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256                 char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel                  integer,
+    bericht_identificatie       text NOT NULL,
+    dagtekening                 date NOT NULL,
+    gemeente                    text NOT NULL,
+    aanbieder                   text NOT NULL,
+    client_pseudoniem           char(64) NOT NULL,
+    bsn_elfproef                boolean NOT NULL,
+    geboortejaar                smallint,
+    geslacht                    text,
+    referentie_aanbieder        text NOT NULL,
+    beschikking_nummer          bigint,
+    product_categorie           text,
+    product_code                text,
+    beschikking_ingangsdatum    date,
+    toewijzing_ingangsdatum     date NOT NULL,
+    toewijzing_einddatum        date,
+    volume                      bigint,
+    eenheid                     text,
+    frequentie                  text,
+    budget                      bigint,
+    verwijzer_type              text NOT NULL,
+    verwijzer_zorgverlener_code text,
+    raamcontract                text
+);
+CREATE INDEX IF NOT EXISTS jw315_aangevraagd_product_batch ON staging.jw315_aangevraagd_product (batch_id);
+
+-- JW317 Verzoek om wijziging: one row per listed product (ongewijzigd / te_wijzigen / nieuw).
+CREATE TABLE IF NOT EXISTS staging.jw317_verzoek_product (
+    row_id                  bigserial PRIMARY KEY,
+    batch_id                bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256             char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel              integer,
+    bericht_identificatie   text NOT NULL,
+    dagtekening             date NOT NULL,
+    gemeente                text NOT NULL,
+    aanbieder               text NOT NULL,
+    client_pseudoniem       char(64) NOT NULL,
+    bsn_elfproef            boolean NOT NULL,
+    referentie_aanbieder    text NOT NULL,
+    reden_verzoek           text NOT NULL,
+    soort_product           text NOT NULL,
+    toewijzing_nummer       bigint,
+    product_categorie       text,
+    product_code            text,
+    gewenste_ingangsdatum   date,
+    einddatum               date,
+    volume                  bigint,
+    eenheid                 text,
+    frequentie              text,
+    budget                  bigint
+);
+CREATE INDEX IF NOT EXISTS jw317_verzoek_product_batch ON staging.jw317_verzoek_product (batch_id);
+
+-- JW319 Antwoord on a VOT/VOW (no client data in this message).
+CREATE TABLE IF NOT EXISTS staging.jw319_antwoord (
+    row_id                      bigserial PRIMARY KEY,
+    batch_id                    bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256                 char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel                  integer,
+    bericht_identificatie       text NOT NULL,
+    dagtekening                 date NOT NULL,
+    gemeente                    text NOT NULL,
+    aanbieder                   text NOT NULL,
+    referentie_aanbieder        text NOT NULL,
+    verzoek_antwoord            text NOT NULL,
+    reden_afwijzing_verzoek     text,
+    woonplaatsbeginsel_gemeente text
+);
+CREATE INDEX IF NOT EXISTS jw319_antwoord_batch ON staging.jw319_antwoord (batch_id);
+
+-- JW325 Declaratie-antwoord: one row per message, and the (rejected) lines it lists.
+CREATE TABLE IF NOT EXISTS staging.jw325_declaratie_antwoord (
+    row_id                               bigserial PRIMARY KEY,
+    batch_id                             bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256                          char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel                           integer,
+    bericht_identificatie                text NOT NULL,
+    dagtekening                          date NOT NULL,
+    gemeente                             text NOT NULL,
+    aanbieder                            text NOT NULL,
+    declaratie_identificatie             text NOT NULL,
+    declaratie_identificatie_dagtekening date NOT NULL,
+    header_retour_codes                  text[] NOT NULL,
+    declaratie_nummer                    text,
+    totaal_ingediend_bedrag              bigint,
+    totaal_toegekend_bedrag              bigint,
+    antwoord_retour_codes                text[]
+);
+CREATE INDEX IF NOT EXISTS jw325_declaratie_antwoord_batch ON staging.jw325_declaratie_antwoord (batch_id);
+
+CREATE TABLE IF NOT EXISTS staging.jw325_prestatie (
+    row_id                       bigserial PRIMARY KEY,
+    batch_id                     bigint NOT NULL REFERENCES meta.load_batch,
+    file_sha256                  char(64) NOT NULL REFERENCES meta.file_manifest,
+    bron_regel                   integer,
+    bericht_identificatie        text NOT NULL,
+    dagtekening                  date NOT NULL,
+    gemeente                     text NOT NULL,
+    aanbieder                    text NOT NULL,
+    declaratie_identificatie     text NOT NULL,
+    declaratie_nummer            text,
+    client_pseudoniem            char(64) NOT NULL,
+    bsn_elfproef                 boolean NOT NULL,
+    client_retour_codes          text[],
+    referentie_nummer            text NOT NULL,
+    vorig_referentie_nummer      text,
+    toewijzing_nummer            bigint NOT NULL,
+    product_categorie            text NOT NULL,
+    product_code                 text NOT NULL,
+    product_periode_begindatum   date NOT NULL,
+    product_periode_einddatum    date NOT NULL,
+    geleverd_volume              bigint NOT NULL,
+    eenheid                      text NOT NULL,
+    product_tarief               bigint,
+    ingediend_bedrag             bigint NOT NULL,
+    debet_credit                 char(1) NOT NULL,
+    retour_codes                 text[] NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jw325_prestatie_batch ON staging.jw325_prestatie (batch_id);
