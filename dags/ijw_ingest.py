@@ -1,14 +1,21 @@
 """
 ### iJw ingest: landing folder → staging → Great Expectations audit → core
 
-Picks up every iJw 3.2 file (JW301 toewijzingen, JW323 declaraties) waiting in the landing
-folder (`JEUGDHULP_LANDING`) and ends each one in exactly one state in `meta.file_manifest`:
+Picks up every iJw 3.2 file (JW301 toewijzing, JW305/JW307 start/stop zorg, JW315/JW317
+verzoeken, JW319 antwoord, JW323 declaratie, JW325 declaratie-antwoord) waiting in the landing
+folder and ends each one in exactly one state in `meta.file_manifest`:
 
 * **loaded** – parsed, BSN pseudonymised (HMAC key from connection `jeugdhulp_pseudonym`),
   COPYed to `staging`, audited, published to `core`;
 * **quarantined** – with the reason (not well-formed, wrong message, duplicate
   BerichtIdentificatie, or its batch failed the quality gate); the file moves to
   `JEUGDHULP_QUARANTINE`.
+
+Folders: Airflow Variables `jeugdhulp_landing_url`, `jeugdhulp_archive_url`,
+`jeugdhulp_quarantine_url` (any `ObjectStoragePath` URL: `file://`, `s3://`, `sftp://`, with the
+connection in Variable `jeugdhulp_storage_conn_id`), else the local folders `JEUGDHULP_LANDING`,
+`JEUGDHULP_ARCHIVE`, `JEUGDHULP_QUARANTINE`. With Variable `ijw_xsd_dir` (or env `IJW_XSD_DIR`)
+every file is also validated against the official iJw XSDs.
 
 A file whose SHA-256 is already in the manifest is archived without touching the warehouse, so a
 rerun changes nothing. Lines that break an iJw rule land in `dq.quarantine` with the rule and
@@ -43,7 +50,15 @@ def ijw_ingest():
     def stage(run_id: str | None = None) -> dict:
         from jeugdhulp import airflow_support, pipeline
 
-        return pipeline.stage(airflow_support.warehouse_url(), airflow_support.pseudonym_key(), run_id)
+        return pipeline.stage(
+            airflow_support.warehouse_url(),
+            airflow_support.pseudonym_key(),
+            run_id,
+            landing=airflow_support.storage("landing"),
+            archive=airflow_support.storage("archive"),
+            quarantine=airflow_support.storage("quarantine"),
+            xsd_dir=airflow_support.xsd_dir(),
+        )
 
     @task(retries=0)
     def validate(staged: dict) -> dict:

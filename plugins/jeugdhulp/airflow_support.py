@@ -25,3 +25,26 @@ def pseudonym_key() -> str:
     except AirflowNotFoundException:
         password = None
     return password or privacy.key_from_env()
+
+
+def storage(kind: str):
+    """Landing/archive/quarantine folder as an ObjectStoragePath.
+
+    The Airflow Variable ``jeugdhulp_<kind>_url`` (e.g. ``s3://ijw-landing/ijsselland/``) wins;
+    otherwise the local folder from ``JEUGDHULP_<KIND>``. The Variable ``jeugdhulp_storage_conn_id``
+    names the connection for remote storage.
+    """
+    from airflow.sdk import ObjectStoragePath, Variable
+
+    local = {"landing": config.landing_dir, "archive": config.archive_dir, "quarantine": config.quarantine_dir}[kind]
+    url = Variable.get(f"jeugdhulp_{kind}_url", default=None) or f"file://{local()}"
+    return ObjectStoragePath(url, conn_id=Variable.get("jeugdhulp_storage_conn_id", default=None))
+
+
+def xsd_dir() -> str | None:
+    """Folder with the official iJw XSDs (Variable ``ijw_xsd_dir`` or env ``IJW_XSD_DIR``); optional."""
+    import os
+
+    from airflow.sdk import Variable
+
+    return Variable.get("ijw_xsd_dir", default=None) or os.environ.get("IJW_XSD_DIR") or None

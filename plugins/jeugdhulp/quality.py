@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import psycopg
@@ -87,23 +89,29 @@ def _substitute_batch(query: str, table: str, batch_id: int) -> str:
     return query.replace("{batch}", f"({_batch_subquery(table, batch_id)}) AS subselect")
 
 
-def run_suite(url: str, dataset: str, batch_id: int, suite_json: dict | None = None):
-    """Run the GX suite of ``dataset`` on one staged batch; returns the GX validation result."""
+@lru_cache(maxsize=4)
+def _gx_datasource(url: str):
+    """One ephemeral GX context and Postgres data source per warehouse (creating one costs ~1 s)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO floods task logs
-    suite_json = suite_json or load_suite_json(dataset)
-    table = suite_json["meta"]["table"]
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    asset = ctx.data_sources.add_postgres(
-        "warehouse", connection_string=sqlalchemy_url(url)
-    ).add_query_asset(dataset, query=_batch_subquery(table, batch_id))
-    batch_def = asset.add_batch_definition_whole_table(f"batch_{batch_id}")
-    suite = ctx.suites.add(gx.ExpectationSuite(**suite_json))
+    return ctx, ctx.data_sources.add_postgres("warehouse", connection_string=sqlalchemy_url(url))
+
+
+def run_suite(url: str, dataset: str, batch_id: int, suite_json: dict | None = None):
+    """Run the GX suite of ``dataset`` on one staged batch; returns the GX validation result."""
+    import great_expectations as gx
+
+    suite_json = suite_json or load_suite_json(dataset)
+    ctx, datasource = _gx_datasource(url)
+    name = f"{dataset}_{batch_id}_{uuid.uuid4().hex[:8]}"
+    asset = datasource.add_query_asset(name, query=_batch_subquery(suite_json["meta"]["table"], batch_id))
+    suite = ctx.suites.add(gx.ExpectationSuite(**{**suite_json, "name": name}))
     vd = ctx.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{dataset}_{batch_id}", data=batch_def, suite=suite)
+        gx.ValidationDefinition(name=name, data=asset.add_batch_definition_whole_table(name), suite=suite)
     )
     return vd.run(result_format=RESULT_FORMAT)
 

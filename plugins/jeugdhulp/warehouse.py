@@ -159,11 +159,17 @@ def landing_files(landing: Path) -> list[Path]:
     )
 
 
-def _move(src: Path, dest_dir: Path, sha: str) -> Path:
+def _move(src, dest_dir, sha: str, data: bytes):
+    """Move a processed file to ``dest_dir/<date>/<sha12>_<name>``; works for local paths and
+    Airflow ObjectStoragePath (S3, SFTP, …) alike."""
     day_dir = dest_dir / dt.date.today().isoformat()
     day_dir.mkdir(parents=True, exist_ok=True)
     dest = day_dir / f"{sha[:12]}_{src.name}"
-    shutil.move(str(src), dest)
+    if isinstance(src, Path) and isinstance(dest, Path):
+        shutil.move(str(src), dest)
+    else:
+        dest.write_bytes(data)
+        src.unlink()
     return dest
 
 
@@ -195,7 +201,7 @@ def stage_file(
         "SELECT state FROM meta.file_manifest WHERE file_sha256 = %s", (sha,)
     ).fetchone()
     if known:
-        _move(path, archive, sha)
+        _move(path, archive, sha, data)
         return "duplicate", None, None
     try:
         if len(data) > ijw.MAX_FILE_BYTES:
@@ -238,7 +244,7 @@ def stage_file(
                 (sha, path.name, len(data), reason, batch_id),
             )
         state = "quarantined"
-    dest = _move(path, quarantine if state == "quarantined" else archive, sha)
+    dest = _move(path, quarantine if state == "quarantined" else archive, sha, data)
     with conn.transaction():
         conn.execute(
             "UPDATE meta.file_manifest SET archived_as = %s WHERE file_sha256 = %s", (str(dest), sha)
