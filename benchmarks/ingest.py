@@ -130,7 +130,7 @@ def generate_corpus(out: Path, lines: int, files: int) -> int:
     """Write ``lines`` Prestatie lines spread over ``files`` JW323 files into ``out``; returns bytes.
 
     File ``i`` is from provider ``i % PROVIDERS``; that provider's n-th file goes to gemeente
-    ``n % 11`` for month ``n // 11``, so BerichtIdentificatie and DeclaratieNummer are unique per
+    ``n % 11`` for month ``n // 11`` (after January 2023), so BerichtIdentificatie and DeclaratieNummer are unique per
     provider. Clients are consecutive test BSNs (11-proef) with 1–4 lines each; ~2 % of the lines
     are credits of an earlier line of the same provider (VorigReferentieNummer) for the month
     before. Bedrag = volume × tarief (= volume for Eenheid 83); the header total is the signed sum.
@@ -159,21 +159,19 @@ def generate_corpus(out: Path, lines: int, files: int) -> int:
                 product = products[slot]
                 references[p] += 1
                 ref = references[p]
-                low, high = VOLUME[product.eenheid]
                 if ref > 1 and rng.random() < CREDIT_SHARE:
-                    vorig, debet_credit = f"R{rng.randrange(1, ref):013d}", "C"
-                    begin, eind = previous_days[0], previous_days[-1]
+                    vorig, debet_credit, period = f"R{rng.randrange(1, ref):013d}", "C", previous_days
                 else:
                     vorig, debet_credit = "", "D"
-                    start = 0 if rng.random() < 0.8 else rng.randrange(len(days))
-                    begin, eind = days[start], days[-1]
-                    if product.eenheid == "14":
-                        high = len(days) - start
+                    period = days if rng.random() < 0.8 else days[rng.randrange(len(days)):]
+                low, high = VOLUME[product.eenheid]
+                if product.eenheid == "14":  # etmaal: at most one per day of the period
+                    high = min(high, len(period))
                 volume = rng.randint(low, high)
                 bedrag = volume if product.tarief is None else volume * product.tarief
                 totaal += bedrag if debet_credit == "D" else -bedrag
                 prestaties.append(_prestatie(
-                    f"R{ref:013d}", vorig, 250_000_000 + client * 16 + slot, product, begin, eind,
+                    f"R{ref:013d}", vorig, 250_000_000 + client * 16 + slot, product, period[0], period[-1],
                     volume, bedrag, debet_credit,
                 ))
             todo -= len(prestaties)

@@ -1,39 +1,102 @@
-"""Synthetic iJw 3.2 traffic: one year of toewijzingen (JW301) and declaraties (JW323).
+"""Synthetic iJw 3.2 traffic: one year of every core message of the youth-care exchange.
 
-``generate(out_dir)`` writes XML files that validate against the official iJw 3.2 XSDs, for the
-11 gemeenten of jeugdhulpregio IJsselland:
+``generate(out_dir)`` writes XML files that validate against the official iJw 3.2 XSDs:
 
-* **Aanbieders** – ``providers`` invented providers with stable invented AGB codes
-  (``9990xxxx``); each offers a fixed subset of a small product catalogue (``CATALOGUS``).
-* **Clients** – spread over the gemeenten by (approximate) population, aged 0–17, with
-  invented names and addresses. BSNs come only from the official test range
-  999900000–999999999 and pass the 11-proef; that range holds just 9 091 valid numbers, so a
-  corpus can have at most that many clients (``MAX_CLIENTS``).
-* **JW301** – one message per client (at one provider) holding 1–2 new toewijzingen; Dagtekening
-  = Toewijzingsdatum. About a quarter start in the second half of the previous year, so their
-  JW301 is dated in that year. Frequentie 2 (per week) and 6 (totaal) always come with an
-  Einddatum; Frequentie 4 (per maand) is sometimes open-ended.
-* **JW323** – one declaratie per provider × gemeente × month of ``year`` that has lines, dated
-  a few days after the month (December: early January of the next year). Every toewijzing
-  active in a month gets one debit line for the part of the month it covers, with a volume
-  of 60–100 % of its Omvang. About 3 % of the lines are declared 1–3 months late; about 2 %
-  of the debits are credited in a later month (a copy with ``VorigReferentieNummer``), half of
-  those together with a corrected debit for the same product period.
+=======  ==========================  =====================================================
+JW301    toewijzing                  ``JW301_<gemeente>_<agb>_<BerichtIdentificatie>.xml``
+JW305    start zorg                  ``JW305_<agb>_<gemeente>_<BerichtIdentificatie>.xml``
+JW307    stop zorg                   ``JW307_<agb>_<gemeente>_<BerichtIdentificatie>.xml``
+JW315    verzoek om toewijzing       ``JW315_<agb>_<gemeente>_<BerichtIdentificatie>.xml``
+JW317    verzoek om wijziging        ``JW317_<agb>_<gemeente>_<BerichtIdentificatie>.xml``
+JW319    antwoord op JW315/JW317     ``JW319_<gemeente>_<agb>_<BerichtIdentificatie>.xml``
+JW323    declaratie (monthly)        ``JW323_<agb>_<gemeente>_<YYYYMM>.xml``
+JW325    declaratie-antwoord         ``JW325_<gemeente>_<agb>_<YYYYMM>.xml``
+=======  ==========================  =====================================================
+
+BerichtIdentificatie is unique per (message type, sender) and at most 12 characters.
+
+Scale (``scale=``)
+* ``"custom"`` (default): ``clients`` youths (default 2 000) in the 11 gemeenten of
+  jeugdhulpregio IJsselland; every youth has a BSN of its own, so at most ``MAX_CLIENTS``.
+* ``"region"``: IJsselland calibrated to 2019 (vision document): 11 770 youths with jeugdhulp
+  zonder verblijf, 1 785 met verblijf, 1 410 jeugdbescherming (category 48) and 245
+  jeugdreclassering (47) in the year; a youth may have more than one form, which gives
+  ``sum(REGIO_VORMEN.values())`` = 14 000 youths (``REGIO_VORMEN`` holds the combinations).
+* ``"national"``: ``LANDELIJK_REGIOS`` (42) regions of that size: IJsselland plus 41 invented
+  regions of 11 gemeenten each, with invented 4-digit gemeente codes that are never one of the
+  11 IJsselland codes (so a warehouse restricted to IJsselland quarantines them: these corpora
+  are for volume benchmarks) and providers of their own.
+
+BSNs come only from the official test range 999900000–999999999 and pass the 11-proef; that
+range holds just 9 091 valid numbers. Beyond that (region and national scale) BSNs are reused
+deterministically, but never within one gemeente: two youths of *different* gemeenten may share
+a test BSN, so a youth is identified by (gemeente, BSN). ``SynthSummary.bsn_reused`` counts the
+youths whose BSN was already given to another youth.
+
+Traffic per youth
+* **Forms and providers** – each youth gets one or more forms (``VORM_CATEGORIEEN``); per form a
+  provider offering it (jeugdbescherming/-reclassering only by the gecertificeerde instelling,
+  ``aanbieders``) and a product. All products of a youth at one provider form one *traject*
+  with one JW301 (all current toewijzingen of that client at that provider); about a quarter
+  starts in the second half of the previous year. Frequentie 2 and 6 always have an Einddatum.
+* **JW315** – ~30 % of the trajecten start with a verzoek om toewijzing 3–35 days before the
+  toewijzing (Verwijzer huisarts/jeugdarts/GI/medisch specialist with ZorgverlenerCode or Naam;
+  rechter for jeugdbescherming/-reclassering), one ReferentieAanbieder per product (unique per
+  provider). The honouring JW301 carries it (only that first time). ~3 % of these trajecten had
+  an earlier VOT that was rejected (JW319 VerzoekAntwoord 1 + RedenAfwijzingVerzoek); ~2 % get
+  a JW319 VerzoekAntwoord 2 (in onderzoek) before the JW301.
+* **JW317** – ~3 % of the youths ask (at their first provider) to raise the Omvang of one
+  toewijzing, listing every current toewijzing as OngewijzigdProduct or TeWijzigenProduct
+  (TR349). 70 % are honoured by a new JW301 (the old toewijzing shortened with RedenWijziging
+  12, a new ToewijzingNummer from the wanted date carrying the VOW's ReferentieAanbieder, the
+  others re-sent unchanged), the rest rejected by a JW319.
+* **JW305** – one start per toewijzing (StatusAanlevering 1), Begindatum a few days after the
+  Ingangsdatum and never after the year end; starts on the same day share one message. ~1 % is
+  corrected: the original start (wrong Begindatum), later a JW305 with StatusAanlevering 3 of
+  that key and then a JW305 with the right Begindatum (three messages).
+* **JW307** – every toewijzing ending within the year is stopped: 60 % RedenBeeindiging 31 on
+  the toewijzing's Einddatum, 25 % 32–35 and 15 % 36–39 earlier; 8 % first get a temporary
+  stop (20) followed by the definitive one; a toewijzing shortened for an honoured VOW gets 37.
+  The key copies the start (Bsn, ToewijzingNummer, Product, Begindatum).
+* **JW323** – one declaratie per provider × gemeente × month of ``year`` with lines, dated a few
+  days after the month. Every toewijzing with care delivered in a month gets one debit line for
+  the part of the month it covers (from the 1st or the Ingangsdatum to the last day or the
+  Einddatum), volume 60–100 % of the Omvang of the days delivered (between start and stop).
+  ~3 % of the lines are declared 1–3 months late; ~2 % of the approved debits are credited in a
+  later month (``VorigReferentieNummer``), half of those with a corrected debit.
+* **JW325** – every JW323 is answered 3–14 days later (DeclaratieIdentificatie = the JW323's
+  BerichtIdentificatie, XsdVersieDeclaratie copied). ~1 % is rejected as a whole (Header 0001
+  without DeclaratieAntwoord, or DeclaratieAntwoord 9333 with TotaalToegekendBedrag 0); their
+  lines are declared again next month. ~10 % are approved partially: 1–3 lines carry a
+  ProductTarief above the contract tariff (Bedrag still = volume × that tariff) and are rejected
+  with 0611 (Client 0200, DeclaratieAntwoord 0200, TotaalToegekend = Ingediend − signed Σ
+  rejected), 80 % of them re-declared later at the contract tariff; the rest is approved in
+  full (Header 0200 + DeclaratieAntwoord 8001). A rejected line is never credited.
+
+Rule violations (``violations=``): that share of the JW323 debit lines is made to break one
+warehouse rule while staying XSD-valid: TR346 (Bedrag ≠ GeleverdVolume × ProductTarief, by more
+than the volume), TR319 (ProductPeriode in the month after the DeclaratiePeriode – its first
+days, never after the Dagtekening) or TR314 (ReferentieNummer of an earlier approved, never
+credited debit of the provider). The JW325 rejects them with 9346 / 9319 / 8021;
+``SynthSummary.violations_by_rule`` counts exactly the injected lines (for TR314 the duplicate
+line only – a warehouse loading both files in one batch flags the original as well). With
+``violations=0`` (default) no rule is broken.
 
 Money is in euro cents; ``Bedrag = GeleverdVolume × ProductTarief``, or ``= GeleverdVolume``
 without a tariff for Eenheid 83 (euro). Everything is drawn from ``random.Random(seed)`` and
 dated relative to ``year``, so the same arguments give byte-identical files. Files are written
-one at a time; only the toewijzingen (needed for the declarations) are kept in memory.
+one at a time and gemeente by gemeente; only the toewijzingen of one gemeente are kept in memory.
 """
 
 from __future__ import annotations
 
 import calendar
 import random
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -43,12 +106,37 @@ from jeugdhulp.reference import GEMEENTEN
 NS_BASIS = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
 #: BasisschemaXsdVersie and BerichtXsdVersie, as in the appinfo of the official XSDs.
 XSD_VERSIE = "0.1.0"
+#: Message types written, in this order in the summary.
+BERICHTEN = ("JW301", "JW305", "JW307", "JW315", "JW317", "JW319", "JW323", "JW325")
+BERICHT_CODES = {
+    "JW301": "436", "JW305": "438", "JW307": "440", "JW315": "446",
+    "JW317": "486", "JW319": "488", "JW323": "490", "JW325": "491",
+}
+SCALES = ("custom", "region", "national")
+#: Rules that ``violations`` breaks, with the JW325 RetourCode that rejects such a line.
+VIOLATION_RULES = {"TR346": "9346", "TR319": "9319", "TR314": "8021"}
 
 LATE_SHARE = 0.03  # share of lines declared 1-3 months after their product period
-CREDIT_SHARE = 0.02  # share of debits credited in a later month
+CREDIT_SHARE = 0.02  # share of approved debits credited in a later month
 CORRECTION_SHARE = 0.5  # share of credits that come with a corrected debit
-TWO_PRODUCTS_SHARE = 0.3  # share of clients with two toewijzingen
-PREVIOUS_YEAR_SHARE = 0.25  # share of clients whose toewijzingen started the year before
+TWO_PRODUCTS_SHARE = 0.3  # share of jeugdhulp-zonder-verblijf trajecten with two products
+PREVIOUS_YEAR_SHARE = 0.25  # share of trajecten whose toewijzingen started the year before
+VOT_SHARE = 0.30  # share of trajecten that start with a JW315
+VOT_REJECTED_SHARE = 0.03  # of those: an earlier JW315 was rejected (JW319 VerzoekAntwoord 1)
+VOT_INVESTIGATION_SHARE = 0.02  # of those: JW319 VerzoekAntwoord 2 before the JW301
+VOW_SHARE = 0.03  # share of youths sending a JW317
+VOW_HONOURED_SHARE = 0.7  # share of JW317 honoured with a JW301 (the rest: JW319)
+SAME_START_SHARE = 0.7  # share of trajecten whose products start on the same day
+START_CORRECTION_SHARE = 0.01  # share of starts corrected (3 + 1)
+TEMPORARY_STOP_SHARE = 0.08  # share of stops preceded by a temporary stop (20)
+DECLARATION_REJECTED_SHARE = 0.01  # JW325 rejects the whole declaration
+DECLARATION_PARTIAL_SHARE = 0.10  # JW325 rejects 1-3 lines with a deviating tariff (0611)
+REDECLARE_SHARE = 0.8  # share of 0611-rejected lines declared again at the contract tariff
+
+REDENEN_VOORTIJDIG = ("32", "33", "34", "35")
+REDENEN_OVERIG = ("36", "37", "38", "39")
+#: WJ759 reasons used to reject a request (no woonplaatsbeginsel / other gemeente).
+REDENEN_AFWIJZING = ("2", "4", "6", "7")
 
 
 @dataclass(frozen=True)
@@ -86,6 +174,36 @@ CATALOGUS: tuple[Product, ...] = (
     Product("50", "50A01", "83", None, (("6", 150_000, 1_200_000),), (6, 12), 3),
 )
 
+#: Forms of youth care (as counted in the regional figures) and their product categories.
+VORM_CATEGORIEEN: dict[str, tuple[str, ...]] = {
+    "zonder_verblijf": ("40", "41", "42", "45", "50", "54"),
+    "met_verblijf": ("43", "44", "46"),
+    "jeugdbescherming": ("48",),
+    "jeugdreclassering": ("47",),
+}
+#: Youths per form in IJsselland in 2019 (vision document).
+REGIO_JONGEREN_2019: dict[str, int] = {
+    "zonder_verblijf": 11_770,
+    "met_verblijf": 1_785,
+    "jeugdbescherming": 1_410,
+    "jeugdreclassering": 245,
+}
+#: Youths per combination of forms for ``scale="region"``; the marginals equal
+#: ``REGIO_JONGEREN_2019`` (the overlaps are an assumption). Also the mix for ``"custom"``.
+REGIO_VORMEN: dict[tuple[str, ...], int] = {
+    ("zonder_verblijf",): 10_810,
+    ("met_verblijf",): 1_135,
+    ("zonder_verblijf", "met_verblijf"): 400,
+    ("jeugdbescherming",): 660,
+    ("jeugdbescherming", "zonder_verblijf"): 500,
+    ("jeugdbescherming", "met_verblijf"): 250,
+    ("jeugdreclassering",): 185,
+    ("jeugdreclassering", "zonder_verblijf"): 60,
+}
+#: Number of jeugdregio's for ``scale="national"`` (IJsselland + invented ones).
+LANDELIJK_REGIOS = 42
+GEMEENTEN_PER_REGIO = 11
+
 #: Per gemeente: approximate inhabitants (thousands) and the range of its 4-digit postcodes.
 GEMEENTE_PROFIEL: dict[str, tuple[int, int, int]] = {
     "0148": (29, 7711, 7722),  # Dalfsen
@@ -117,6 +235,16 @@ AANBIEDER_NAMEN = (
     "Testhaven", "Proefveld", "De Voorbeeldhoeve", "Fictiefdal", "Oefenoord", "Nepzand",
     "Modelmaten", "Steekproefhof", "Synthenhorst", "Dummystede", "Probeerbos", "Bedachtkamp",
 )
+#: COD327 referrers of a JW315 (not jeugdbescherming/-reclassering): type, weight, name prefix.
+VERWIJZERS = (
+    ("02", 60, "Huisartsenpraktijk"),
+    ("03", 15, "Jeugdarts GGD"),
+    ("04", 10, "Gecertificeerde Instelling"),
+    ("05", 15, "Kinderarts Ziekenhuis"),
+)
+#: Providers with ``index % 12 == GI_INDEX`` are gecertificeerde instellingen (only 47 and 48).
+GI_INDEX = 2
+GI_CATEGORIEEN = ("47", "48")
 
 
 @dataclass(frozen=True)
@@ -124,8 +252,40 @@ class Aanbieder:
     agb: str
     naam: str
     producten: tuple[Product, ...]
-    #: Relative share of the clients (the first providers are the largest).
+    #: Relative share of the clients (the first providers of a region are the largest).
     gewicht: float
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    code: str
+    #: Relative size (inhabitants, thousands).
+    gewicht: int
+    postcode_laag: int
+    postcode_hoog: int
+    plaats: str
+
+
+@dataclass(frozen=True)
+class Regio:
+    naam: str
+    gemeenten: tuple[Gemeente, ...]
+    aanbieders: tuple[Aanbieder, ...]
+    clients: int
+
+
+@dataclass(slots=True)
+class Client:
+    bsn: str
+    gemeente: Gemeente
+    geboren: date
+    geslacht: str
+    achternaam: str
+    voorvoegsel: str | None
+    voorletters: str
+    huisnummer: int
+    postcode: str
+    straat: str
 
 
 @dataclass(slots=True)
@@ -141,11 +301,25 @@ class Toewijzing:
     eind: date | None
     frequentie: str
     volume: int
+    #: ReferentieAanbieder of the VOT/VOW it honours, until the JW301 carrying it is written.
+    referentie: str | None = None
+    reden_wijziging: str | None = None
+    #: Begindatum of the current JW305 start.
+    start: date | None = None
+    #: Last day of delivery (Einddatum of the first stop); None = delivered until ``eind``.
+    levering_eind: date | None = None
 
     def periode_binnen(self, begin: date, eind: date) -> tuple[date, date] | None:
         """The part of ``begin..eind`` covered by this toewijzing, or None."""
         start = max(self.ingang, begin)
         stop = eind if self.eind is None else min(self.eind, eind)
+        return (start, stop) if start <= stop else None
+
+    def levering_binnen(self, begin: date, eind: date) -> tuple[date, date] | None:
+        """The part of ``begin..eind`` in which care was delivered (start to stop), or None."""
+        start = max(self.start, begin)
+        einde = self.levering_eind or self.eind
+        stop = eind if einde is None else min(einde, eind)
         return (start, stop) if start <= stop else None
 
 
@@ -158,28 +332,80 @@ class Prestatie:
     debet_credit: str = "D"
     #: For a credit: the ReferentieNummer of the debit it reverses.
     vorig: str | None = None
-    #: Assigned when the line is put in a declaratie.
+    #: Assigned when the line is put in a declaratie (or, for TR314, copied from an earlier one).
     referentie: str = ""
+    #: ProductTarief on the line; the contract tariff unless deliberately deviating (0611).
+    tarief: int | None = None
+    #: Added to Bedrag to break TR346.
+    afwijking: int = 0
+    #: The rule this line was made to break (``VIOLATION_RULES``), if any.
+    fout: str | None = None
+    #: RetourCodes the JW325 rejects this line with (empty = approved unless the whole
+    #: declaration is rejected).
+    retour: tuple[str, ...] = ()
 
     @property
     def bedrag(self) -> int:
-        tarief = self.toewijzing.product.tarief
-        return self.volume if tarief is None else self.volume * tarief
+        return self.volume if self.tarief is None else self.volume * self.tarief + self.afwijking
+
+    @property
+    def signed(self) -> int:
+        return self.bedrag if self.debet_credit == "D" else -self.bedrag
+
+    def opnieuw(self) -> Prestatie:
+        """The same line declared again (new ReferentieNummer, contract tariff)."""
+        t = self.toewijzing
+        return Prestatie(t, self.begin, self.eind, self.volume, self.debet_credit, self.vorig,
+                         tarief=t.product.tarief)
+
+
+def _per_bericht() -> dict[str, int]:
+    return dict.fromkeys(BERICHTEN, 0)
 
 
 @dataclass
 class SynthSummary:
     out_dir: Path
-    clients: int
-    files_jw301: int = 0
-    files_jw323: int = 0
-    toegewezen_producten: int = 0
-    #: All JW323 Prestatie lines, credits included.
-    prestaties: int = 0
+    scale: str = "custom"
+    #: Youths (a youth = gemeente + BSN; see ``bsn_reused``).
+    clients: int = 0
+    gemeenten: int = 0
+    #: Youths whose test BSN was already given to a youth of another gemeente.
+    bsn_reused: int = 0
+    #: Files written per message type.
+    files: dict[str, int] = field(default_factory=_per_bericht)
+    #: Records per message type: JW301 ToegewezenProduct, JW305 StartProduct, JW307
+    #: StopProduct, JW315 AangevraagdProduct, JW317 Verzoek, JW319 Antwoord, JW323 Prestatie,
+    #: JW325 returned (= rejected) Prestatie.
+    records: dict[str, int] = field(default_factory=_per_bericht)
     credits: int = 0
     late_claims: int = 0
     #: Signed sum over all JW323 lines (D +, C −) in euro cents.
     ingediend_bedrag_cents: int = 0
+    #: Signed sum of TotaalToegekendBedrag over the JW325 (0 for rejected declarations).
+    toegekend_bedrag_cents: int = 0
+    #: JW323 rejected as a whole by their JW325.
+    declaraties_afgewezen: int = 0
+    #: JW323 lines made to break a rule, per rule (see ``violations``).
+    violations_by_rule: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VIOLATION_RULES, 0))
+
+    @property
+    def files_jw301(self) -> int:
+        return self.files["JW301"]
+
+    @property
+    def files_jw323(self) -> int:
+        return self.files["JW323"]
+
+    @property
+    def toegewezen_producten(self) -> int:
+        """ToegewezenProduct elements in all JW301 (a re-sent toewijzing counts again)."""
+        return self.records["JW301"]
+
+    @property
+    def prestaties(self) -> int:
+        """All JW323 Prestatie lines, credits included."""
+        return self.records["JW323"]
 
 
 @cache
@@ -192,107 +418,744 @@ def bsn_pool() -> tuple[str, ...]:
 MAX_CLIENTS = 9_091  # len(bsn_pool()); checked in the tests
 
 
-def aanbieders(count: int) -> list[Aanbieder]:
-    """``count`` invented providers; the same index always gives the same provider."""
-    result = []
-    for index in range(count):
-        rng = random.Random(index)
-        gekozen = set(rng.sample(range(len(CATALOGUS)), rng.randint(5, 9)))
+@cache
+def aanbieder(index: int) -> Aanbieder:
+    """Invented provider number ``index``; index % 12 == ``GI_INDEX`` is a GI."""
+    rng = random.Random(index)
+    if index % 12 == GI_INDEX:
+        producten = tuple(p for p in CATALOGUS if p.categorie in GI_CATEGORIEEN)
+        naam = f"Gecertificeerde Instelling {AANBIEDER_NAMEN[index % 12]}"
+    else:
+        overig = [i for i, p in enumerate(CATALOGUS) if p.categorie not in GI_CATEGORIEEN]
+        gekozen = set(rng.sample(overig, rng.randint(5, 9)))
         producten = tuple(p for i, p in enumerate(CATALOGUS) if i in gekozen)
         naam = f"{AANBIEDER_SOORTEN[index % 5]} {AANBIEDER_NAMEN[index % 12]}"
-        if index >= 12:
-            naam += f" {index // 12 + 1}"
-        result.append(Aanbieder(f"9990{index + 1:04d}", naam, producten, 1 / (index + 1) ** 0.6))
-    return result
+    if index >= 12:
+        naam += f" {index // 12 + 1}"
+    return Aanbieder(f"9990{index + 1:04d}", naam, producten, 1 / (index % 12 + 1) ** 0.6)
+
+
+def aanbieders(count: int, first: int = 0) -> list[Aanbieder]:
+    """``count`` invented providers from index ``first``; an index always gives the same one."""
+    return [aanbieder(i) for i in range(first, first + count)]
+
+
+def ijsselland() -> tuple[Gemeente, ...]:
+    return tuple(
+        Gemeente(code, gewicht, laag, hoog, GEMEENTEN[code])
+        for code, (gewicht, laag, hoog) in GEMEENTE_PROFIEL.items()
+    )
+
+
+def landelijke_gemeenten() -> list[tuple[Gemeente, ...]]:
+    """The invented gemeenten of the other ``LANDELIJK_REGIOS - 1`` regions, 11 per region.
+
+    Real-looking 4-digit codes (0001–1999), never one of the 11 IJsselland codes.
+    """
+    rng = random.Random("landelijke gemeenten")
+    aantal = (LANDELIJK_REGIOS - 1) * GEMEENTEN_PER_REGIO
+    vrij = [f"{n:04d}" for n in range(1, 2000) if f"{n:04d}" not in GEMEENTE_PROFIEL]
+    codes = rng.sample(vrij, aantal)
+    regios = []
+    for r in range(LANDELIJK_REGIOS - 1):
+        gemeenten = []
+        for code in sorted(codes[r * GEMEENTEN_PER_REGIO:(r + 1) * GEMEENTEN_PER_REGIO]):
+            laag = rng.randint(1000, 9950)
+            hoog = laag + rng.randint(2, 40)
+            gemeenten.append(Gemeente(code, rng.randint(10, 140), laag, hoog, f"Proefgemeente {code}"))
+        regios.append(tuple(gemeenten))
+    return regios
 
 
 def generate(
-    out_dir: Path, *, seed: int = 2025, year: int = 2025, clients: int = 2000, providers: int = 12
+    out_dir: Path,
+    *,
+    seed: int = 2025,
+    year: int = 2025,
+    clients: int | None = None,
+    providers: int = 12,
+    scale: str = "custom",
+    violations: float = 0.0,
 ) -> SynthSummary:
-    """Write one year of JW301 and JW323 messages into ``out_dir`` (created if missing)."""
-    if not 1 <= clients <= MAX_CLIENTS:
-        raise ValueError(
-            f"clients must be 1..{MAX_CLIENTS}: the BSN test range holds only {MAX_CLIENTS} "
-            f"numbers that pass the 11-proef"
-        )
-    if not 1 <= providers <= 9_999:
-        raise ValueError("providers must be 1..9999")
+    """Write one year of iJw traffic into ``out_dir`` (created if missing); see the module doc.
+
+    ``clients`` (default 2 000) only with ``scale="custom"``; ``providers`` is per region.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}")
+    pool = bsn_pool()
+    if scale == "custom":
+        clients = 2000 if clients is None else clients
+        if not 1 <= clients <= len(pool):
+            raise ValueError(
+                f"clients must be 1..{len(pool)}: the BSN test range holds only {len(pool)} "
+                f"numbers that pass the 11-proef (use scale='region' for more)"
+            )
+    elif clients is not None:
+        raise ValueError(f"scale={scale!r} sets the number of clients itself; do not pass clients")
+    regios_aantal = LANDELIJK_REGIOS if scale == "national" else 1
+    if not 1 <= providers or regios_aantal * providers > 9_999:
+        raise ValueError("providers must be 1..9999 in total")
     if year < 2022:
         raise ValueError("year must be 2022 or later (iJw periods start on or after 2021-01-01)")
+    if not 0.0 <= violations <= 1.0:
+        raise ValueError("violations must be a share between 0 and 1")
+
+    per_regio = clients if scale == "custom" else sum(REGIO_VORMEN.values())
+    regios = [Regio("IJsselland", ijsselland(), tuple(aanbieders(providers)), per_regio)]
+    if scale == "national":
+        for r, gemeenten in enumerate(landelijke_gemeenten(), start=1):
+            regios.append(Regio(f"Proefregio {r}", gemeenten,
+                                tuple(aanbieders(providers, r * providers)), per_regio))
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    summary = SynthSummary(out_dir=out_dir, clients=clients)
-    groepen = _toewijzen(out_dir, rng, year, clients, aanbieders(providers), summary)
-    _declareren(out_dir, rng, year, groepen, summary)
+    summary = SynthSummary(out_dir=out_dir, scale=scale)
+    generator = _Generator(out_dir, random.Random(seed), year, violations, summary)
+    perm = generator.rng.sample(pool, len(pool))
+    offset = 0
+    for regio in regios:
+        offset = generator.regio(regio, perm, offset)
     return summary
 
 
-# --------------------------------------------------------------------------- toewijzingen
+# --------------------------------------------------------------------------- generator
 
 
-def _toewijzen(
-    out_dir: Path,
-    rng: random.Random,
-    year: int,
-    clients: int,
-    providers: list[Aanbieder],
-    summary: SynthSummary,
-) -> dict[tuple[str, str], list[Toewijzing]]:
-    """Create the clients and their toewijzingen, write one JW301 each; group by (agb, gemeente)."""
-    gemeenten = list(GEMEENTE_PROFIEL)
-    gemeente_gewichten = [GEMEENTE_PROFIEL[g][0] for g in gemeenten]
-    provider_gewichten = [p.gewicht for p in providers]
-    volgnummer: dict[str, int] = defaultdict(int)  # per gemeente: ToewijzingNummer and bericht
-    groepen: dict[tuple[str, str], list[Toewijzing]] = defaultdict(list)
+@dataclass
+class _Plan:
+    """Per region: the form combinations and, per form, the providers and products."""
 
-    for bsn in rng.sample(bsn_pool(), clients):
-        gemeente = rng.choices(gemeenten, gemeente_gewichten)[0]
-        aanbieder = rng.choices(providers, provider_gewichten)[0]
-        producten = _kies_producten(rng, aanbieder)
+    combinaties: list[tuple[str, ...]]
+    combinatie_cw: list[int]
+    aanbieders: tuple[Aanbieder, ...]
+    aanbieder_cw: list[float]
+    #: form -> (providers offering it, cumulative weights)
+    per_vorm: dict[str, tuple[list[Aanbieder], list[float]]]
+    #: (agb, form) -> (products, cumulative weights)
+    producten: dict[tuple[str, str], tuple[list[Product], list[int]]]
+
+    @classmethod
+    def maak(cls, providers: tuple[Aanbieder, ...]) -> _Plan:
+        per_vorm, producten = {}, {}
+        for vorm, categorieen in VORM_CATEGORIEEN.items():
+            kandidaten = []
+            for a in providers:
+                eigen = [p for p in a.producten if p.categorie in categorieen]
+                if eigen:
+                    kandidaten.append(a)
+                    producten[a.agb, vorm] = (eigen, list(accumulate(p.gewicht for p in eigen)))
+            if kandidaten:
+                per_vorm[vorm] = (kandidaten, list(accumulate(a.gewicht for a in kandidaten)))
+        return cls(
+            list(REGIO_VORMEN), list(accumulate(REGIO_VORMEN.values())), providers,
+            list(accumulate(a.gewicht for a in providers)), per_vorm, producten,
+        )
+
+
+class _Generator:
+    def __init__(self, out_dir: Path, rng: random.Random, year: int, violations: float,
+                 summary: SynthSummary):
+        self.out_dir = out_dir
+        self.rng = rng
+        self.year = year
+        self.yy = f"{year % 100:02d}"
+        self.jaar_begin = date(year, 1, 1)
+        self.jaar_eind = date(year, 12, 31)
+        self.violations = violations
+        self.summary = summary
+        self.bericht_nummer: dict[tuple[str, str], int] = defaultdict(int)
+        self.referentie_aanbieder: dict[str, int] = defaultdict(int)  # per agb: VOT/VOW
+        self.referentie_nummer: dict[str, int] = defaultdict(int)  # per agb: JW323 lines
+        #: per agb: ReferentieNummers of recent approved debits that are never credited (TR314).
+        self.tr314_bron: dict[str, deque[str]] = defaultdict(lambda: deque(maxlen=64))
+        self.gezien: set[str] = set()
+        self.volgnummer = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    def _id(self, bericht: str, prefix: str, afzender: str) -> str:
+        key = (bericht, afzender)
+        self.bericht_nummer[key] += 1
+        return f"{prefix}{self.yy}{self.bericht_nummer[key]:07d}"
+
+    def _referentie(self, soort: str, agb: str) -> str:
+        self.referentie_aanbieder[agb] += 1
+        return f"{soort}{self.yy}{self.referentie_aanbieder[agb]:08d}"
+
+    def _toewijzing_nummer(self) -> int:
+        self.volgnummer += 1
+        return (self.year % 100) * 10_000_000 + self.volgnummer
+
+    def _write(self, bericht: str, name: str, parts: list[str], records: int) -> None:
+        (self.out_dir / name).write_bytes("\n".join(parts).encode("utf-8"))
+        self.summary.files[bericht] += 1
+        self.summary.records[bericht] += records
+
+    def _dagen(self, a: int, b: int) -> timedelta:
+        return timedelta(days=self.rng.randint(a, b))
+
+    # ------------------------------------------------------------------ clients and trajecten
+
+    def regio(self, regio: Regio, perm: list[str], offset: int) -> int:
+        """Generate all youths of ``regio``; BSNs are taken cyclically from ``perm``."""
+        rng = self.rng
+        plan = _Plan.maak(regio.aanbieders)
+        cw = list(accumulate(g.gewicht for g in regio.gemeenten))
+        keuze = rng.choices(range(len(regio.gemeenten)), cum_weights=cw, k=regio.clients)
+        aantallen = Counter(keuze)
+        for i, gemeente in enumerate(regio.gemeenten):
+            n = aantallen[i]
+            if n == 0:
+                continue
+            if n > len(perm):
+                raise ValueError(f"gemeente {gemeente.code} would need {n} BSNs; only {len(perm)}")
+            bsns = [perm[(offset + k) % len(perm)] for k in range(n)]
+            offset += n
+            self._gemeente(gemeente, bsns, plan)
+        return offset
+
+    def _gemeente(self, gemeente: Gemeente, bsns: list[str], plan: _Plan) -> None:
+        self.summary.gemeenten += 1
+        self.volgnummer = 0
+        groepen: dict[str, list[Toewijzing]] = defaultdict(list)
+        for bsn in bsns:
+            self.summary.clients += 1
+            if bsn in self.gezien:
+                self.summary.bsn_reused += 1
+            else:
+                self.gezien.add(bsn)
+            client = self._client(bsn, gemeente)
+            for aanbieder_, producten, vow in self._trajecten(plan):
+                groepen[aanbieder_.agb] += self._traject(client, aanbieder_, producten, vow)
+        for agb in sorted(groepen):
+            self._declareren(gemeente.code, agb, groepen[agb])
+
+    def _client(self, bsn: str, gemeente: Gemeente) -> Client:
+        rng = self.rng
+        geboren = date(self.year - 17, 1, 1) + timedelta(days=rng.randrange(16 * 365))
+        voorvoegsel = rng.choice(VOORVOEGSELS) if rng.random() < 0.2 else None
+        postcode = rng.randint(gemeente.postcode_laag, gemeente.postcode_hoog)
+        return Client(
+            bsn=bsn,
+            gemeente=gemeente,
+            geboren=geboren,
+            geslacht=rng.choice("12"),
+            achternaam=rng.choice(ACHTERNAMEN),
+            voorvoegsel=voorvoegsel,
+            voorletters="".join(rng.choices("ABCDEFGHIJKLMNOPRSTW", k=rng.randint(1, 3))),
+            huisnummer=rng.randint(1, 199),
+            postcode=f"{postcode}{''.join(rng.choices(POSTCODE_LETTERS, k=2))}",
+            straat=rng.choice(STRATEN),
+        )
+
+    def _trajecten(self, plan: _Plan) -> list[tuple[Aanbieder, list[Product], bool]]:
+        """Forms -> providers and products, grouped per provider; the first may get a VOW."""
+        rng = self.rng
+        vormen = rng.choices(plan.combinaties, cum_weights=plan.combinatie_cw)[0]
+        per_aanbieder: dict[str, tuple[Aanbieder, list[Product]]] = {}
+        for vorm in vormen:
+            if vorm not in plan.per_vorm:
+                continue  # no provider of this region offers it
+            kandidaten, cw = plan.per_vorm[vorm]
+            gekozen = rng.choices(kandidaten, cum_weights=cw)[0]
+            producten, pcw = plan.producten[gekozen.agb, vorm]
+            eerste = rng.choices(producten, cum_weights=pcw)[0]
+            lijst = per_aanbieder.setdefault(gekozen.agb, (gekozen, []))[1]
+            if eerste not in lijst:
+                lijst.append(eerste)
+            if vorm == "zonder_verblijf" and len(producten) > 1 and rng.random() < TWO_PRODUCTS_SHARE:
+                tweede = eerste
+                while tweede is eerste:
+                    tweede = rng.choices(producten, cum_weights=pcw)[0]
+                if tweede not in lijst:
+                    lijst.append(tweede)
+        if not per_aanbieder:  # none of the forms is offered: any product of any provider
+            gekozen = rng.choices(plan.aanbieders, cum_weights=plan.aanbieder_cw)[0]
+            eigen = gekozen.producten
+            per_aanbieder[gekozen.agb] = (gekozen, [rng.choices(eigen, [p.gewicht for p in eigen])[0]])
+        vow = rng.random() < VOW_SHARE
+        return [(a, ps, vow and i == 0) for i, (a, ps) in enumerate(per_aanbieder.values())]
+
+    def _traject(self, client: Client, aanbieder_: Aanbieder, producten: list[Product],
+                 vow: bool) -> list[Toewijzing]:
+        """One client at one provider: VOT, toewijzingen, VOW, starts and stops."""
+        rng, year = self.rng, self.year
         toewijzingsdatum, ingang = _startdata(rng, year)
-        uur, minuut, seconde = rng.randint(8, 17), rng.randint(0, 59), rng.randint(0, 59)
-        toewijzingstijd = f"{uur:02d}:{minuut:02d}:{seconde:02d}"
+        tijd = _tijd(rng)
         toewijzingen = []
         for product in producten:
-            volgnummer[gemeente] += 1
             frequentie, laag, hoog = rng.choice(product.omvang)
             maanden = rng.randint(*product.looptijd)
             if ingang.year < year:  # must still run into the declared year
                 maanden = max(maanden, 13 - ingang.month)
+                if _plus_maanden(ingang, maanden) < self.jaar_begin:  # ingang on the 1st
+                    maanden += 1
             open_eind = frequentie == "4" and rng.random() < 0.4
-            eind = None if open_eind else _plus_maanden(ingang, maanden)
-            toewijzing = Toewijzing(
-                gemeente=gemeente,
-                agb=aanbieder.agb,
-                bsn=bsn,
-                nummer=(year % 100) * 10_000_000 + volgnummer[gemeente],
+            toewijzingen.append(Toewijzing(
+                gemeente=client.gemeente.code,
+                agb=aanbieder_.agb,
+                bsn=client.bsn,
+                nummer=self._toewijzing_nummer(),
                 product=product,
                 toewijzingsdatum=toewijzingsdatum,
-                toewijzingstijd=toewijzingstijd,
+                toewijzingstijd=tijd,
                 ingang=ingang,
-                eind=eind,
+                eind=None if open_eind else _plus_maanden(ingang, maanden),
                 frequentie=frequentie,
                 volume=rng.randint(laag, hoog),
-            )
-            toewijzingen.append(toewijzing)
-            groepen[aanbieder.agb, gemeente].append(toewijzing)
-        identificatie = f"TW{toewijzingsdatum.year % 100:02d}{volgnummer[gemeente]:07d}"
-        _write_jw301(out_dir, rng, identificatie, toewijzingen)
-        summary.files_jw301 += 1
-        summary.toegewezen_producten += len(toewijzingen)
-    return groepen
+            ))
+        if rng.random() < VOT_SHARE:
+            self._vot(client, aanbieder_.agb, toewijzingen)
+        self._write_jw301(client, aanbieder_.agb, toewijzingen, toewijzingsdatum)
+
+        wacht = _wachttijd(rng)
+        samen = rng.random() < SAME_START_SHARE
+        for t in toewijzingen:
+            dagen = wacht if samen else _wachttijd(rng)
+            t.start = min(t.ingang + timedelta(days=dagen), t.eind or self.jaar_eind, self.jaar_eind)
+
+        alle = list(toewijzingen)
+        if vow:
+            nieuw = self._vow(client, aanbieder_.agb, toewijzingen)
+            if nieuw is not None:
+                alle.append(nieuw)
+        self._starts_en_stops(client, aanbieder_.agb, alle)
+        return alle
+
+    # ------------------------------------------------------------------ VOT / VOW / JW319
+
+    def _vot(self, client: Client, agb: str, toewijzingen: list[Toewijzing]) -> None:
+        rng = self.rng
+        toewijzingsdatum = toewijzingen[0].toewijzingsdatum
+        dag = toewijzingsdatum - self._dagen(3, 35)
+        verwijzer = self._verwijzer(toewijzingen)
+        if rng.random() < VOT_REJECTED_SHARE:
+            eerder = dag - self._dagen(14, 60)
+            refs = [self._referentie("VOT", agb) for _ in toewijzingen]
+            self._write_jw315(client, agb, eerder, toewijzingen, refs, verwijzer)
+            antwoord = eerder + self._dagen(2, 10)
+            reden = rng.choice(REDENEN_AFWIJZING)
+            for ref in refs:
+                self._write_jw319(client.gemeente.code, agb, antwoord, ref, "1", reden)
+        refs = [self._referentie("VOT", agb) for _ in toewijzingen]
+        self._write_jw315(client, agb, dag, toewijzingen, refs, verwijzer)
+        for t, ref in zip(toewijzingen, refs):
+            t.referentie = ref
+        if rng.random() < VOT_INVESTIGATION_SHARE:
+            ruimte = (toewijzingsdatum - dag).days - 1
+            onderzoek = dag + self._dagen(1, min(5, ruimte))
+            for ref in refs:
+                self._write_jw319(client.gemeente.code, agb, onderzoek, ref, "2", None)
+
+    def _verwijzer(self, toewijzingen: list[Toewijzing]) -> tuple[str, str | None, str | None]:
+        """(Type, Naam, ZorgverlenerCode) of the referrer."""
+        rng = self.rng
+        if any(t.product.categorie in GI_CATEGORIEEN for t in toewijzingen):
+            return "08", None, None  # rechter / officier van justitie
+        soort, _, naam = rng.choices(VERWIJZERS, [w for _, w, _ in VERWIJZERS])[0]
+        if rng.random() < 0.7:
+            return soort, None, f"9998{rng.randint(1, 9999):04d}"
+        return soort, f"{naam} {rng.choice(AANBIEDER_NAMEN)}", None
+
+    def _vow(self, client: Client, agb: str, toewijzingen: list[Toewijzing]) -> Toewijzing | None:
+        """A JW317 raising the Omvang of one toewijzing; the new toewijzing when honoured."""
+        rng = self.rng
+        kandidaten = [t for t in toewijzingen if t.frequentie != "6"]
+        if not kandidaten:
+            return None
+        t = rng.choice(kandidaten)
+        vroegst = max(max(x.start for x in toewijzingen) + timedelta(days=14), self.jaar_begin)
+        laatst = min((t.eind or self.jaar_eind) - timedelta(days=50), date(self.year, 11, 1))
+        if vroegst > laatst:
+            return None
+        dag = vroegst + timedelta(days=rng.randrange((laatst - vroegst).days + 1))
+        gewenst = dag + self._dagen(7, 21)
+        lopend = [x for x in toewijzingen if x.eind is None or x.eind >= dag]
+        volume = max(t.volume + 1, round(t.volume * rng.uniform(1.25, 1.75)))
+        ref = self._referentie("VOW", agb)
+        self._write_jw317(client, agb, dag, ref, rng.choice("12"), lopend, t, gewenst, volume)
+        antwoord = dag + self._dagen(2, 5)
+        if rng.random() >= VOW_HONOURED_SHARE:
+            self._write_jw319(client.gemeente.code, agb, antwoord, ref, "1", rng.choice(REDENEN_AFWIJZING))
+            return None
+        tijd = _tijd(rng)
+        nieuw = Toewijzing(
+            gemeente=t.gemeente, agb=agb, bsn=t.bsn, nummer=self._toewijzing_nummer(),
+            product=t.product, toewijzingsdatum=antwoord, toewijzingstijd=tijd, ingang=gewenst,
+            eind=t.eind, frequentie=t.frequentie, volume=volume, referentie=ref,
+        )
+        nieuw.start = min(gewenst + self._dagen(0, 3), nieuw.eind or self.jaar_eind, self.jaar_eind)
+        t.eind = gewenst - timedelta(days=1)
+        t.toewijzingsdatum, t.toewijzingstijd, t.reden_wijziging = antwoord, tijd, "12"
+        huidig = [x for x in toewijzingen if x.eind is None or x.eind >= antwoord]
+        self._write_jw301(client, agb, sorted(huidig + [nieuw], key=lambda x: x.nummer), antwoord)
+        return nieuw
+
+    # ------------------------------------------------------------------ JW305 / JW307
+
+    def _stops(self, t: Toewijzing) -> list[tuple[str, date, date]]:
+        """(RedenBeeindiging, Einddatum, Dagtekening) of the stops of ``t``; sets levering_eind."""
+        rng = self.rng
+        if t.reden_wijziging == "12":  # shortened for an honoured VOW
+            t.levering_eind = t.eind
+            return [("37", t.eind, t.eind + self._dagen(0, 5))]
+        if t.eind is None or t.eind > self.jaar_eind:
+            return []
+        laag = max(t.start, self.jaar_begin)
+        kans = rng.random()
+        if kans < 0.60:
+            reden, einde = "31", t.eind
+        else:
+            reden = rng.choice(REDENEN_VOORTIJDIG if kans < 0.85 else REDENEN_OVERIG)
+            einde = laag + timedelta(days=rng.randrange((t.eind - laag).days + 1))
+        stops = []
+        t.levering_eind = einde
+        dagtekening = einde + self._dagen(0, 5)
+        if rng.random() < TEMPORARY_STOP_SHARE:
+            tijdelijk = laag + timedelta(days=rng.randrange((einde - laag).days + 1))
+            tijdelijk_dag = tijdelijk + self._dagen(0, 5)
+            stops.append(("20", tijdelijk, tijdelijk_dag))
+            t.levering_eind = tijdelijk
+            dagtekening = max(einde, tijdelijk_dag) + self._dagen(0, 5)
+        stops.append((reden, einde, dagtekening))
+        return stops
+
+    def _starts_en_stops(self, client: Client, agb: str, toewijzingen: list[Toewijzing]) -> None:
+        rng = self.rng
+        samen: dict[date, list[Toewijzing]] = defaultdict(list)
+        for t in toewijzingen:
+            stops = self._stops(t)
+            for reden, einde, dagtekening in stops:
+                self._write_jw307(client, agb, dagtekening, t, reden, einde)
+            correctie = None
+            if rng.random() < START_CORRECTION_SHARE:
+                fout = t.start + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 7))
+                fout_dag = fout + self._dagen(0, 5)
+                intrekken = fout_dag + self._dagen(2, 10)
+                opnieuw = max(intrekken + self._dagen(0, 1), t.start)
+                hoogst = min(t.eind or self.jaar_eind, self.jaar_eind)
+                if t.ingang <= fout <= hoogst and all(opnieuw < s[2] for s in stops):
+                    correctie = (fout, fout_dag, intrekken, opnieuw)
+            if correctie is None:
+                samen[t.start].append(t)
+                continue
+            fout, fout_dag, intrekken, opnieuw = correctie
+            self._write_jw305(client, agb, fout_dag, [(t, fout, "1")])
+            self._write_jw305(client, agb, intrekken, [(t, fout, "3")])
+            self._write_jw305(client, agb, opnieuw, [(t, t.start, "1")])
+        for start, groep in samen.items():
+            self._write_jw305(client, agb, start + self._dagen(0, 5), [(t, start, "1") for t in groep])
+
+    # ------------------------------------------------------------------ declaraties
+
+    def _declareren(self, gemeente: str, agb: str, toewijzingen: list[Toewijzing]) -> None:
+        """Monthly JW323 + JW325 of one provider for one gemeente."""
+        rng, year, summary = self.rng, self.year, self.summary
+        later: dict[int, list[Prestatie]] = defaultdict(list)  # month -> lines declared then
+        for month in range(1, 13):
+            maand_begin = date(year, month, 1)
+            maand_eind = date(year, month, calendar.monthrange(year, month)[1])
+            regels = later.pop(month, [])
+            for t in toewijzingen:
+                periode = t.periode_binnen(maand_begin, maand_eind)
+                geleverd = periode and t.levering_binnen(maand_begin, maand_eind)
+                if not geleverd:
+                    continue
+                regel = Prestatie(t, *periode, _geleverd_volume(rng, t, *geleverd), tarief=t.product.tarief)
+                if month < 12 and rng.random() < LATE_SHARE:
+                    later[rng.randint(month + 1, min(month + 3, 12))].append(regel)
+                    summary.late_claims += 1
+                else:
+                    regels.append(regel)
+            if not regels:
+                continue
+            dagtekening = maand_eind + self._dagen(2, 8)
+            regels.sort(key=lambda r: r.debet_credit == "D")  # credits first (stable)
+            if self.violations:
+                self._overtreden(agb, regels, maand_eind, dagtekening)
+            for regel in regels:
+                if not regel.referentie:
+                    self.referentie_nummer[agb] += 1
+                    regel.referentie = f"R{year}{self.referentie_nummer[agb]:09d}"
+            uitkomst = self._beoordelen(regels)
+            geheel_afgewezen = uitkomst in ("header", "declaratie")
+            for regel in regels:
+                if regel.debet_credit != "D" or geheel_afgewezen or regel.retour:
+                    continue
+                if month < 12 and rng.random() < CREDIT_SHARE:
+                    later[rng.randint(month + 1, min(month + 3, 12))] += _correctie(rng, regel)
+                elif self.violations:
+                    self.tr314_bron[agb].append(regel.referentie)
+            if month < 12:
+                if geheel_afgewezen:
+                    later[month + 1] += [r.opnieuw() for r in regels if r.fout is None]
+                else:
+                    for regel in regels:
+                        if regel.retour == ("0611",) and rng.random() < REDECLARE_SHARE:
+                            later[rng.randint(month + 1, min(month + 2, 12))].append(regel.opnieuw())
+            identificatie, totaal = self._write_jw323(agb, gemeente, maand_begin, maand_eind, dagtekening, regels)
+            self._write_jw325(gemeente, agb, maand_begin, identificatie, dagtekening, totaal, regels, uitkomst)
+
+    def _overtreden(self, agb: str, regels: list[Prestatie], maand_eind: date, dagtekening: date) -> None:
+        """Make a share ``violations`` of the debit lines break one rule (``VIOLATION_RULES``)."""
+        rng = self.rng
+        for regel in regels:
+            if regel.debet_credit != "D" or rng.random() >= self.violations:
+                continue
+            t = regel.toewijzing
+            volgende = t.periode_binnen(maand_eind + timedelta(days=1), dagtekening - timedelta(days=1))
+            opties = [
+                rule for rule, mogelijk in (
+                    ("TR346", regel.tarief is not None),
+                    ("TR319", volgende is not None),
+                    ("TR314", bool(self.tr314_bron[agb])),
+                ) if mogelijk
+            ]
+            if not opties:
+                continue
+            rule = rng.choice(opties)
+            if rule == "TR346":
+                regel.afwijking = regel.volume + 100
+            elif rule == "TR319":
+                regel.begin, regel.eind = volgende
+                regel.volume = _geleverd_volume(rng, t, *volgende)
+            else:
+                bron = self.tr314_bron[agb]
+                regel.referentie = bron[rng.randrange(len(bron))]
+                bron.remove(regel.referentie)
+            regel.fout = rule
+            regel.retour = (VIOLATION_RULES[rule],)
+            self.summary.violations_by_rule[rule] += 1
+
+    def _beoordelen(self, regels: list[Prestatie]) -> str:
+        """The JW325 verdict: 'header'/'declaratie' (rejected), 'deels' or 'volledig'."""
+        rng = self.rng
+        if rng.random() < DECLARATION_REJECTED_SHARE:
+            return rng.choice(("header", "declaratie"))
+        if rng.random() < DECLARATION_PARTIAL_SHARE:
+            kandidaten = [r for r in regels if r.debet_credit == "D" and r.fout is None and r.tarief]
+            if kandidaten:
+                for regel in rng.sample(kandidaten, min(len(kandidaten), rng.randint(1, 3))):
+                    regel.tarief = max(regel.tarief + 1, round(regel.tarief * rng.uniform(1.03, 1.15)))
+                    regel.retour = ("0611",)
+        return "deels" if any(r.retour for r in regels) else "volledig"
+
+    # ------------------------------------------------------------------ XML writers
+
+    def _write_jw301(self, client: Client, agb: str, toewijzingen: list[Toewijzing], dagtekening: date) -> None:
+        gemeente = client.gemeente
+        identificatie = self._id("JW301", "TW", gemeente.code)
+        voorvoegsel = ""
+        if client.voorvoegsel:
+            voorvoegsel = f"\n        <ijw:Voorvoegsel>{client.voorvoegsel}</ijw:Voorvoegsel>"
+        parts = [
+            _header("jw301", "436", gemeente.code, agb, identificatie, dagtekening),
+            "  <Client>",
+            f"    <Bsn>{client.bsn}</Bsn>",
+            f"    <Geboortedatum><ijw:Datum>{client.geboren.isoformat()}</ijw:Datum></Geboortedatum>",
+            f"    <Geslacht>{client.geslacht}</Geslacht>",
+            f"""    <Naam>
+      <ijw:Geslachtsnaam>
+        <ijw:Achternaam>{escape(client.achternaam)}</ijw:Achternaam>{voorvoegsel}
+      </ijw:Geslachtsnaam>
+      <ijw:Voorletters>{client.voorletters}</ijw:Voorletters>
+      <ijw:NaamGebruik>1</ijw:NaamGebruik>
+    </Naam>
+    <Contactgegevens>
+      <Contact>
+        <Soort>01</Soort>
+        <Adres>
+          <ijw:Huis><ijw:Huisnummer>{client.huisnummer}</ijw:Huisnummer></ijw:Huis>
+          <ijw:Postcode>{client.postcode}</ijw:Postcode>
+          <ijw:Straatnaam>{escape(client.straat)}</ijw:Straatnaam>
+          <ijw:Plaatsnaam>{escape(gemeente.plaats)}</ijw:Plaatsnaam>
+          <ijw:LandCode>NL</ijw:LandCode>
+        </Adres>
+      </Contact>
+    </Contactgegevens>
+    <ToegewezenProducten>""",
+        ]
+        parts += (_toegewezen_product(t) for t in toewijzingen)
+        parts += ["    </ToegewezenProducten>", "  </Client>", "</Bericht>", ""]
+        self._write("JW301", f"JW301_{gemeente.code}_{agb}_{identificatie}.xml", parts, len(toewijzingen))
+        for t in toewijzingen:
+            t.referentie = None  # ReferentieAanbieder only the first time (TR379)
+
+    def _write_jw305(self, client: Client, agb: str, dagtekening: date,
+                     starts: list[tuple[Toewijzing, date, str]]) -> None:
+        gemeente = client.gemeente.code
+        identificatie = self._id("JW305", "ST", agb)
+        parts = [_header("jw305", "438", agb, gemeente, identificatie, dagtekening), _client_kort(client),
+                 "    <StartProducten>"]
+        for t, begin, status in starts:
+            parts.append(f"""      <StartProduct>
+        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>
+        {_product(t.product)}
+        <ToewijzingIngangsdatum>{t.ingang.isoformat()}</ToewijzingIngangsdatum>
+        <Begindatum>{begin.isoformat()}</Begindatum>
+        <StatusAanlevering>{status}</StatusAanlevering>
+      </StartProduct>""")
+        parts += ["    </StartProducten>", "  </Client>", "</Bericht>", ""]
+        self._write("JW305", f"JW305_{agb}_{gemeente}_{identificatie}.xml", parts, len(starts))
+
+    def _write_jw307(self, client: Client, agb: str, dagtekening: date, t: Toewijzing,
+                     reden: str, einde: date) -> None:
+        gemeente = client.gemeente.code
+        identificatie = self._id("JW307", "SP", agb)
+        parts = [
+            _header("jw307", "440", agb, gemeente, identificatie, dagtekening),
+            _client_kort(client),
+            f"""    <StopProducten>
+      <StopProduct>
+        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>
+        {_product(t.product)}
+        <ToewijzingIngangsdatum>{t.ingang.isoformat()}</ToewijzingIngangsdatum>
+        <Begindatum>{t.start.isoformat()}</Begindatum>
+        <RedenBeeindiging>{reden}</RedenBeeindiging>
+        <Einddatum>{einde.isoformat()}</Einddatum>
+        <StatusAanlevering>1</StatusAanlevering>
+      </StopProduct>
+    </StopProducten>""",
+            "  </Client>", "</Bericht>", "",
+        ]
+        self._write("JW307", f"JW307_{agb}_{gemeente}_{identificatie}.xml", parts, 1)
+
+    def _write_jw315(self, client: Client, agb: str, dagtekening: date, toewijzingen: list[Toewijzing],
+                     refs: list[str], verwijzer: tuple[str, str | None, str | None]) -> None:
+        gemeente = client.gemeente.code
+        identificatie = self._id("JW315", "VT", agb)
+        soort, naam, code = verwijzer
+        verwijzer_xml = f"<ijw:Type>{soort}</ijw:Type>"
+        if naam:
+            verwijzer_xml += f"<ijw:Naam>{escape(naam)}</ijw:Naam>"
+        if code:
+            verwijzer_xml += f"<ijw:ZorgverlenerCode>{code}</ijw:ZorgverlenerCode>"
+        parts = [_header("jw315", "446", agb, gemeente, identificatie, dagtekening), _client_kort(client),
+                 "    <AangevraagdeProducten>"]
+        for t, ref in zip(toewijzingen, refs):
+            eind = f"\n        <ToewijzingEinddatum>{t.eind.isoformat()}</ToewijzingEinddatum>" if t.eind else ""
+            parts.append(f"""      <AangevraagdProduct>
+        <ReferentieAanbieder>{ref}</ReferentieAanbieder>
+        {_product(t.product)}
+        <ToewijzingIngangsdatum>{t.ingang.isoformat()}</ToewijzingIngangsdatum>{eind}
+        {_omvang(t.volume, t.product.eenheid, t.frequentie)}
+        <Verwijzer>{verwijzer_xml}</Verwijzer>
+      </AangevraagdProduct>""")
+        parts += ["    </AangevraagdeProducten>", "  </Client>", "</Bericht>", ""]
+        self._write("JW315", f"JW315_{agb}_{gemeente}_{identificatie}.xml", parts, len(refs))
+
+    def _write_jw317(self, client: Client, agb: str, dagtekening: date, ref: str, reden: str,
+                     lopend: list[Toewijzing], te_wijzigen: Toewijzing, gewenst: date, volume: int) -> None:
+        gemeente = client.gemeente.code
+        identificatie = self._id("JW317", "VW", agb)
+        parts = [
+            _header("jw317", "486", agb, gemeente, identificatie, dagtekening),
+            "  <Client>",
+            f"    <Bsn>{client.bsn}</Bsn>",
+            "    <Verzoek>",
+            f"      <ReferentieAanbieder>{ref}</ReferentieAanbieder>",
+            f"      <RedenVerzoek>{reden}</RedenVerzoek>",
+        ]
+        ongewijzigd = [t for t in lopend if t is not te_wijzigen]
+        if ongewijzigd:
+            parts.append("      <OngewijzigdeProducten>")
+            parts += (f"        <OngewijzigdProduct><ToewijzingNummer>{t.nummer}</ToewijzingNummer></OngewijzigdProduct>"
+                      for t in ongewijzigd)
+            parts.append("      </OngewijzigdeProducten>")
+        t = te_wijzigen
+        eind = f"\n          <Einddatum>{t.eind.isoformat()}</Einddatum>" if t.eind else ""
+        parts += [
+            f"""      <TeWijzigenProducten>
+        <TeWijzigenProduct>
+          <ToewijzingNummer>{t.nummer}</ToewijzingNummer>
+          <GewensteIngangsdatum>{gewenst.isoformat()}</GewensteIngangsdatum>{eind}
+          {_omvang(volume, t.product.eenheid, t.frequentie)}
+        </TeWijzigenProduct>
+      </TeWijzigenProducten>""",
+            "    </Verzoek>", "  </Client>", "</Bericht>", "",
+        ]
+        self._write("JW317", f"JW317_{agb}_{gemeente}_{identificatie}.xml", parts, 1)
+
+    def _write_jw319(self, gemeente: str, agb: str, dagtekening: date, ref: str, antwoord: str,
+                     reden: str | None) -> None:
+        identificatie = self._id("JW319", "AW", gemeente)
+        reden_xml = f"\n    <RedenAfwijzingVerzoek>{reden}</RedenAfwijzingVerzoek>" if reden else ""
+        parts = [
+            _header("jw319", "488", gemeente, agb, identificatie, dagtekening),
+            f"""  <Antwoord>
+    <ReferentieAanbieder>{ref}</ReferentieAanbieder>
+    <VerzoekAntwoord>{antwoord}</VerzoekAntwoord>{reden_xml}
+  </Antwoord>""",
+            "</Bericht>", "",
+        ]
+        self._write("JW319", f"JW319_{gemeente}_{agb}_{identificatie}.xml", parts, 1)
+
+    def _write_jw323(self, agb: str, gemeente: str, maand_begin: date, maand_eind: date,
+                     dagtekening: date, regels: list[Prestatie]) -> tuple[str, int]:
+        periode = f"{maand_begin.year}{maand_begin.month:02d}"
+        identificatie = f"B{periode}{gemeente}"
+        totaal = sum(r.signed for r in regels)
+        parts = [
+            _header("jw323", "490", agb, gemeente, identificatie, dagtekening),
+            "  <Declaratie>",
+            f"    <DeclaratieNummer>D{periode}{gemeente}</DeclaratieNummer>",
+            _periode("    ", "DeclaratiePeriode", maand_begin, maand_eind),
+            f"    <DeclaratieDagtekening>{dagtekening.isoformat()}</DeclaratieDagtekening>",
+            _totaal("    ", "TotaalIngediendBedrag", totaal),
+            "    <Clienten>",
+        ]
+        parts += _clienten(regels, retour=False)
+        parts += ["    </Clienten>", "  </Declaratie>", "</Bericht>", ""]
+        self._write("JW323", f"JW323_{agb}_{gemeente}_{periode}.xml", parts, len(regels))
+        summary = self.summary
+        summary.credits += sum(r.debet_credit == "C" for r in regels)
+        summary.ingediend_bedrag_cents += totaal
+        return identificatie, totaal
+
+    def _write_jw325(self, gemeente: str, agb: str, maand_begin: date, declaratie_id: str,
+                     declaratie_dag: date, totaal: int, regels: list[Prestatie], uitkomst: str) -> None:
+        periode = f"{maand_begin.year}{maand_begin.month:02d}"
+        identificatie = self._id("JW325", "DA", gemeente)
+        dagtekening = declaratie_dag + self._dagen(3, 14)
+        extra = f"""    <DeclaratieIdentificatie>
+      <ijw:Identificatie>{declaratie_id}</ijw:Identificatie>
+      <ijw:Dagtekening>{declaratie_dag.isoformat()}</ijw:Dagtekening>
+    </DeclaratieIdentificatie>
+    <XsdVersieDeclaratie>
+      <ijw:BasisschemaXsdVersie>{XSD_VERSIE}</ijw:BasisschemaXsdVersie>
+      <ijw:BerichtXsdVersie>{XSD_VERSIE}</ijw:BerichtXsdVersie>
+    </XsdVersieDeclaratie>
+    <RetourCodes><RetourCode>{'0001' if uitkomst == 'header' else '0200'}</RetourCode></RetourCodes>"""
+        parts = [_header("jw325", "491", gemeente, agb, identificatie, dagtekening, extra)]
+        afgewezen = [r for r in regels if r.retour] if uitkomst == "deels" else []
+        toegekend = 0
+        if uitkomst == "header":
+            self.summary.declaraties_afgewezen += 1
+        else:
+            if uitkomst == "declaratie":
+                self.summary.declaraties_afgewezen += 1
+                code = "9333"
+            else:
+                code = "0200" if afgewezen else "8001"
+                toegekend = totaal - sum(r.signed for r in afgewezen)
+            parts += [
+                "  <DeclaratieAntwoord>",
+                f"    <DeclaratieNummer>D{periode}{gemeente}</DeclaratieNummer>",
+                _totaal("    ", "TotaalIngediendBedrag", totaal),
+                _totaal("    ", "TotaalToegekendBedrag", toegekend),
+            ]
+            if afgewezen:
+                parts.append("    <Clienten>")
+                parts += _clienten(afgewezen, retour=True)
+                parts.append("    </Clienten>")
+            parts += [f"    <RetourCodes><RetourCode>{code}</RetourCode></RetourCodes>", "  </DeclaratieAntwoord>"]
+        parts += ["</Bericht>", ""]
+        self._write("JW325", f"JW325_{gemeente}_{agb}_{periode}.xml", parts, len(afgewezen))
+        self.summary.toegekend_bedrag_cents += toegekend
 
 
-def _kies_producten(rng: random.Random, aanbieder: Aanbieder) -> list[Product]:
-    gewichten = [p.gewicht for p in aanbieder.producten]
-    eerste = rng.choices(aanbieder.producten, gewichten)[0]
-    if rng.random() >= TWO_PRODUCTS_SHARE:
-        return [eerste]
-    tweede = eerste
-    while tweede is eerste:
-        tweede = rng.choices(aanbieder.producten, gewichten)[0]
-    return [eerste, tweede]
+# --------------------------------------------------------------------------- dates and volumes
 
 
 def _startdata(rng: random.Random, year: int) -> tuple[date, date]:
@@ -304,120 +1167,21 @@ def _startdata(rng: random.Random, year: int) -> tuple[date, date]:
     return ingang - timedelta(days=rng.randint(0, 21)), ingang
 
 
+def _tijd(rng: random.Random) -> str:
+    return f"{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+
+
+def _wachttijd(rng: random.Random) -> int:
+    """Days between Ingangsdatum and the actual start (mostly a few days, at most four weeks)."""
+    return int(rng.triangular(0, 28, 3))
+
+
 def _plus_maanden(begin: date, maanden: int) -> date:
     """The day before the same day ``maanden`` months later (day clipped to the month)."""
     jaar, maand = divmod(begin.month - 1 + maanden, 12)
     jaar += begin.year
     dag = min(begin.day, calendar.monthrange(jaar, maand + 1)[1])
     return date(jaar, maand + 1, dag) - timedelta(days=1)
-
-
-def _write_jw301(
-    out_dir: Path, rng: random.Random, identificatie: str, toewijzingen: list[Toewijzing]
-) -> None:
-    eerste = toewijzingen[0]
-    gemeente, agb, dagtekening = eerste.gemeente, eerste.agb, eerste.toewijzingsdatum
-    geboren = date(dagtekening.year - 17, 1, 1) + timedelta(days=rng.randrange(17 * 365))
-    voorvoegsel = rng.choice(VOORVOEGSELS) if rng.random() < 0.2 else None
-    voorletters = "".join(rng.choices("ABCDEFGHIJKLMNOPRSTW", k=rng.randint(1, 3)))
-    _, postcode_laag, postcode_hoog = GEMEENTE_PROFIEL[gemeente]
-    postcode = rng.randint(postcode_laag, postcode_hoog)
-    postcode_letters = "".join(rng.choices(POSTCODE_LETTERS, k=2))
-    parts = [
-        _header("jw301", "436", gemeente, agb, identificatie, dagtekening),
-        "  <Client>",
-        f"    <Bsn>{eerste.bsn}</Bsn>",
-        f"    <Geboortedatum><ijw:Datum>{geboren.isoformat()}</ijw:Datum></Geboortedatum>",
-        f"    <Geslacht>{rng.choice('12')}</Geslacht>",
-        "    <Naam>",
-        "      <ijw:Geslachtsnaam>",
-        f"        <ijw:Achternaam>{escape(rng.choice(ACHTERNAMEN))}</ijw:Achternaam>",
-    ]
-    if voorvoegsel:
-        parts.append(f"        <ijw:Voorvoegsel>{voorvoegsel}</ijw:Voorvoegsel>")
-    parts += [
-        "      </ijw:Geslachtsnaam>",
-        f"      <ijw:Voorletters>{voorletters}</ijw:Voorletters>",
-        "      <ijw:NaamGebruik>1</ijw:NaamGebruik>",
-        "    </Naam>",
-        "    <Contactgegevens>",
-        "      <Contact>",
-        "        <Soort>01</Soort>",
-        "        <Adres>",
-        f"          <ijw:Huis><ijw:Huisnummer>{rng.randint(1, 199)}</ijw:Huisnummer></ijw:Huis>",
-        f"          <ijw:Postcode>{postcode}{postcode_letters}</ijw:Postcode>",
-        f"          <ijw:Straatnaam>{escape(rng.choice(STRATEN))}</ijw:Straatnaam>",
-        f"          <ijw:Plaatsnaam>{escape(GEMEENTEN[gemeente])}</ijw:Plaatsnaam>",
-        "          <ijw:LandCode>NL</ijw:LandCode>",
-        "        </Adres>",
-        "      </Contact>",
-        "    </Contactgegevens>",
-        "    <ToegewezenProducten>",
-    ]
-    parts += (_toegewezen_product(t) for t in toewijzingen)
-    parts += ["    </ToegewezenProducten>", "  </Client>", "</Bericht>", ""]
-    path = out_dir / f"JW301_{gemeente}_{agb}_{identificatie}.xml"
-    path.write_bytes("\n".join(parts).encode("utf-8"))
-
-
-def _toegewezen_product(t: Toewijzing) -> str:
-    einddatum = f"\n        <Einddatum>{t.eind.isoformat()}</Einddatum>" if t.eind else ""
-    return f"""      <ToegewezenProduct>
-        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>
-        <Product>
-          <ijw:Categorie>{t.product.categorie}</ijw:Categorie>
-          <ijw:Code>{t.product.code}</ijw:Code>
-        </Product>
-        <Toewijzingsdatum>{t.toewijzingsdatum.isoformat()}</Toewijzingsdatum>
-        <Toewijzingstijd>{t.toewijzingstijd}</Toewijzingstijd>
-        <Ingangsdatum>{t.ingang.isoformat()}</Ingangsdatum>{einddatum}
-        <Omvang>
-          <ijw:Volume>{t.volume}</ijw:Volume>
-          <ijw:Eenheid>{t.product.eenheid}</ijw:Eenheid>
-          <ijw:Frequentie>{t.frequentie}</ijw:Frequentie>
-        </Omvang>
-      </ToegewezenProduct>"""
-
-
-# --------------------------------------------------------------------------- declaraties
-
-
-def _declareren(
-    out_dir: Path,
-    rng: random.Random,
-    year: int,
-    groepen: dict[tuple[str, str], list[Toewijzing]],
-    summary: SynthSummary,
-) -> None:
-    """Write the monthly JW323 per (agb, gemeente), carrying late lines and credits forward."""
-    referentie: dict[str, int] = defaultdict(int)  # per agb
-    #: Lines (late debits, credits, corrections) put in a later declaratie: (month, agb, gemeente).
-    later: dict[tuple[int, str, str], list[Prestatie]] = defaultdict(list)
-    for month in range(1, 13):
-        maand_begin = date(year, month, 1)
-        maand_eind = date(year, month, calendar.monthrange(year, month)[1])
-        for (agb, gemeente), toewijzingen in sorted(groepen.items()):
-            regels = later.pop((month, agb, gemeente), [])
-            for t in toewijzingen:
-                periode = t.periode_binnen(maand_begin, maand_eind)
-                if periode is None:
-                    continue
-                regel = Prestatie(t, *periode, _geleverd_volume(rng, t, *periode))
-                if month < 12 and rng.random() < LATE_SHARE:
-                    later[rng.randint(month + 1, min(month + 3, 12)), agb, gemeente].append(regel)
-                    summary.late_claims += 1
-                else:
-                    regels.append(regel)
-            if not regels:
-                continue
-            regels.sort(key=lambda r: r.debet_credit == "D")  # credits first (stable)
-            for regel in regels:
-                referentie[agb] += 1
-                regel.referentie = f"R{year}{referentie[agb]:09d}"
-                if month < 12 and regel.debet_credit == "D" and rng.random() < CREDIT_SHARE:
-                    credit_maand = rng.randint(month + 1, min(month + 3, 12))
-                    later[credit_maand, agb, gemeente] += _correctie(rng, regel)
-            _write_jw323(out_dir, rng, agb, gemeente, maand_begin, maand_eind, regels, summary)
 
 
 def _geleverd_volume(rng: random.Random, t: Toewijzing, begin: date, eind: date) -> int:
@@ -435,86 +1199,19 @@ def _geleverd_volume(rng: random.Random, t: Toewijzing, begin: date, eind: date)
 def _correctie(rng: random.Random, debet: Prestatie) -> list[Prestatie]:
     """A credit reversing ``debet``, sometimes followed by a corrected (lower) debit."""
     t, begin, eind = debet.toewijzing, debet.begin, debet.eind
-    credit = Prestatie(t, begin, eind, debet.volume, "C", vorig=debet.referentie)
+    credit = Prestatie(t, begin, eind, debet.volume, "C", vorig=debet.referentie, tarief=debet.tarief)
     if rng.random() >= CORRECTION_SHARE:
         return [credit]
     volume = max(1, round(debet.volume * rng.uniform(0.7, 0.95)))
-    return [credit, Prestatie(t, begin, eind, volume)]
-
-
-def _write_jw323(
-    out_dir: Path,
-    rng: random.Random,
-    agb: str,
-    gemeente: str,
-    maand_begin: date,
-    maand_eind: date,
-    regels: list[Prestatie],
-    summary: SynthSummary,
-) -> None:
-    dagtekening = maand_eind + timedelta(days=rng.randint(2, 8))
-    periode = f"{maand_begin.year}{maand_begin.month:02d}"
-    per_client: dict[str, list[Prestatie]] = defaultdict(list)
-    totaal = 0
-    for regel in regels:
-        per_client[regel.toewijzing.bsn].append(regel)
-        totaal += regel.bedrag if regel.debet_credit == "D" else -regel.bedrag
-    parts = [
-        _header("jw323", "490", agb, gemeente, f"B{periode}{gemeente}", dagtekening),
-        "  <Declaratie>",
-        f"    <DeclaratieNummer>D{periode}{gemeente}</DeclaratieNummer>",
-        _periode("    ", "DeclaratiePeriode", maand_begin, maand_eind),
-        f"    <DeclaratieDagtekening>{dagtekening.isoformat()}</DeclaratieDagtekening>",
-        "    <TotaalIngediendBedrag>",
-        f"      <ijw:TotaalBedrag>{abs(totaal)}</ijw:TotaalBedrag>",
-        f"      <ijw:DebetCredit>{'D' if totaal >= 0 else 'C'}</ijw:DebetCredit>",
-        "    </TotaalIngediendBedrag>",
-        "    <Clienten>",
-    ]
-    for bsn, prestaties in per_client.items():
-        parts += ["      <Client>", f"        <Bsn>{bsn}</Bsn>", "        <Prestaties>"]
-        parts += (_prestatie(r) for r in prestaties)
-        parts += ["        </Prestaties>", "      </Client>"]
-    parts += ["    </Clienten>", "  </Declaratie>", "</Bericht>", ""]
-    path = out_dir / f"JW323_{agb}_{gemeente}_{periode}.xml"
-    path.write_bytes("\n".join(parts).encode("utf-8"))
-    summary.files_jw323 += 1
-    summary.prestaties += len(regels)
-    summary.credits += sum(r.debet_credit == "C" for r in regels)
-    summary.ingediend_bedrag_cents += totaal
-
-
-def _prestatie(r: Prestatie) -> str:
-    product = r.toewijzing.product
-    vorig = ""
-    if r.vorig:
-        vorig = f"\n              <ijw:VorigReferentieNummer>{r.vorig}</ijw:VorigReferentieNummer>"
-    tarief = ""
-    if product.tarief is not None:
-        tarief = f"\n            <ProductTarief>{product.tarief}</ProductTarief>"
-    return f"""          <Prestatie>
-            <ProductReferentie>
-              <ijw:ReferentieNummer>{r.referentie}</ijw:ReferentieNummer>{vorig}
-            </ProductReferentie>
-            <ToewijzingNummer>{r.toewijzing.nummer}</ToewijzingNummer>
-            <ProductCategorie>{product.categorie}</ProductCategorie>
-            <ProductCode>{product.code}</ProductCode>
-{_periode("            ", "ProductPeriode", r.begin, r.eind)}
-            <GeleverdVolume>{r.volume}</GeleverdVolume>
-            <Eenheid>{product.eenheid}</Eenheid>{tarief}
-            <IngediendBedrag>
-              <ijw:Bedrag>{r.bedrag}</ijw:Bedrag>
-              <ijw:DebetCredit>{r.debet_credit}</ijw:DebetCredit>
-            </IngediendBedrag>
-          </Prestatie>"""
+    return [credit, Prestatie(t, begin, eind, volume, tarief=t.product.tarief)]
 
 
 # --------------------------------------------------------------------------- shared XML
 
 
-def _header(
-    bericht: str, code: str, afzender: str, ontvanger: str, identificatie: str, dagtekening: date
-) -> str:
+def _header(bericht: str, code: str, afzender: str, ontvanger: str, identificatie: str,
+            dagtekening: date, extra: str = "") -> str:
+    extra = f"\n{extra}" if extra else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Bericht xmlns="http://www.istandaarden.nl/ijw/3_2/{bericht}/schema" xmlns:ijw="{NS_BASIS}">
   <Header>
@@ -530,8 +1227,98 @@ def _header(
     <XsdVersie>
       <ijw:BasisschemaXsdVersie>{XSD_VERSIE}</ijw:BasisschemaXsdVersie>
       <ijw:BerichtXsdVersie>{XSD_VERSIE}</ijw:BerichtXsdVersie>
-    </XsdVersie>
+    </XsdVersie>{extra}
   </Header>"""
+
+
+def _client_kort(client: Client) -> str:
+    """Client up to and including Naam (CDT_VerkorteNaam), as in JW305/JW307/JW315."""
+    voorvoegsel = f"<ijw:Voorvoegsel>{client.voorvoegsel}</ijw:Voorvoegsel>" if client.voorvoegsel else ""
+    return f"""  <Client>
+    <Bsn>{client.bsn}</Bsn>
+    <Geboortedatum><ijw:Datum>{client.geboren.isoformat()}</ijw:Datum></Geboortedatum>
+    <Geslacht>{client.geslacht}</Geslacht>
+    <Naam><ijw:Geslachtsnaam><ijw:Achternaam>{escape(client.achternaam)}</ijw:Achternaam>{voorvoegsel}</ijw:Geslachtsnaam><ijw:Voorletters>{client.voorletters}</ijw:Voorletters></Naam>"""
+
+
+def _product(p: Product) -> str:
+    return f"<Product><ijw:Categorie>{p.categorie}</ijw:Categorie><ijw:Code>{p.code}</ijw:Code></Product>"
+
+
+def _omvang(volume: int, eenheid: str, frequentie: str) -> str:
+    return (f"<Omvang><ijw:Volume>{volume}</ijw:Volume><ijw:Eenheid>{eenheid}</ijw:Eenheid>"
+            f"<ijw:Frequentie>{frequentie}</ijw:Frequentie></Omvang>")
+
+
+def _toegewezen_product(t: Toewijzing) -> str:
+    referentie = f"\n        <ReferentieAanbieder>{t.referentie}</ReferentieAanbieder>" if t.referentie else ""
+    einddatum = f"\n        <Einddatum>{t.eind.isoformat()}</Einddatum>" if t.eind else ""
+    reden = f"\n        <RedenWijziging>{t.reden_wijziging}</RedenWijziging>" if t.reden_wijziging else ""
+    return f"""      <ToegewezenProduct>
+        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>{referentie}
+        <Product>
+          <ijw:Categorie>{t.product.categorie}</ijw:Categorie>
+          <ijw:Code>{t.product.code}</ijw:Code>
+        </Product>
+        <Toewijzingsdatum>{t.toewijzingsdatum.isoformat()}</Toewijzingsdatum>
+        <Toewijzingstijd>{t.toewijzingstijd}</Toewijzingstijd>
+        <Ingangsdatum>{t.ingang.isoformat()}</Ingangsdatum>{einddatum}{reden}
+        <Omvang>
+          <ijw:Volume>{t.volume}</ijw:Volume>
+          <ijw:Eenheid>{t.product.eenheid}</ijw:Eenheid>
+          <ijw:Frequentie>{t.frequentie}</ijw:Frequentie>
+        </Omvang>
+      </ToegewezenProduct>"""
+
+
+def _clienten(regels: list[Prestatie], *, retour: bool) -> list[str]:
+    """Client elements (JW323; with ``retour`` the JW325 variant with RetourCodes)."""
+    per_client: dict[str, list[Prestatie]] = defaultdict(list)
+    for regel in regels:
+        per_client[regel.toewijzing.bsn].append(regel)
+    parts = []
+    for bsn, prestaties in per_client.items():
+        parts += ["      <Client>", f"        <Bsn>{bsn}</Bsn>", "        <Prestaties>"]
+        parts += (_prestatie(r, retour) for r in prestaties)
+        parts.append("        </Prestaties>")
+        if retour:
+            parts.append("        <RetourCodes><RetourCode>0200</RetourCode></RetourCodes>")
+        parts.append("      </Client>")
+    return parts
+
+
+def _prestatie(r: Prestatie, retour: bool = False) -> str:
+    product = r.toewijzing.product
+    vorig = ""
+    if r.vorig:
+        vorig = f"\n              <ijw:VorigReferentieNummer>{r.vorig}</ijw:VorigReferentieNummer>"
+    tarief = ""
+    if r.tarief is not None:
+        tarief = f"\n            <ProductTarief>{r.tarief}</ProductTarief>"
+    codes = ""
+    if retour:
+        codes = "\n            <RetourCodes>" + "".join(
+            f"<RetourCode>{c}</RetourCode>" for c in r.retour) + "</RetourCodes>"
+    return f"""          <Prestatie>
+            <ProductReferentie>
+              <ijw:ReferentieNummer>{r.referentie}</ijw:ReferentieNummer>{vorig}
+            </ProductReferentie>
+            <ToewijzingNummer>{r.toewijzing.nummer}</ToewijzingNummer>
+            <ProductCategorie>{product.categorie}</ProductCategorie>
+            <ProductCode>{product.code}</ProductCode>
+{_periode("            ", "ProductPeriode", r.begin, r.eind)}
+            <GeleverdVolume>{r.volume}</GeleverdVolume>
+            <Eenheid>{product.eenheid}</Eenheid>{tarief}
+            <IngediendBedrag>
+              <ijw:Bedrag>{r.bedrag}</ijw:Bedrag>
+              <ijw:DebetCredit>{r.debet_credit}</ijw:DebetCredit>
+            </IngediendBedrag>{codes}
+          </Prestatie>"""
+
+
+def _totaal(indent: str, tag: str, bedrag: int) -> str:
+    return (f"{indent}<{tag}><ijw:TotaalBedrag>{abs(bedrag)}</ijw:TotaalBedrag>"
+            f"<ijw:DebetCredit>{'D' if bedrag >= 0 else 'C'}</ijw:DebetCredit></{tag}>")
 
 
 def _periode(indent: str, tag: str, begin: date, eind: date) -> str:

@@ -200,8 +200,8 @@ def stage_file(
     known = conn.execute(
         "SELECT state FROM meta.file_manifest WHERE file_sha256 = %s", (sha,)
     ).fetchone()
-    if known:
-        _move(path, archive, sha, data)
+    if known:  # same content as a file already processed: it goes where that one went
+        _move(path, quarantine if known[0] == "quarantined" else archive, sha, data)
         return "duplicate", None, None
     try:
         if len(data) > ijw.MAX_FILE_BYTES:
