@@ -7,7 +7,9 @@ existing server instead of starting one.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -20,6 +22,7 @@ SHARED = ROOT.parent / "shared"
 
 # Airflow reads its configuration once, at first import: isolate it before anything imports it.
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="jeugdhulp-airflow-"))
+atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_AIRFLOW_HOME),

@@ -29,7 +29,7 @@ from jeugdhulp.reference import GEMEENTEN
 
 log = logging.getLogger(__name__)
 
-SQL_LAYERS = ("meta", "staging", "core", "marts")
+SQL_LAYERS = ("meta", "staging", "core", "cbs", "marts")
 
 #: staging tables per message type: (table, what fills it). "records" gives one row per item
 #: (ToegewezenProduct, Prestatie, ...), "header" one row per message. Columns come from the table.
