@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 from conftest import TEST_KEY
 from corpus import NS, bsns, copy_corpus, edit_xml, expected_mart, mart_rows, prestaties, toegewezen_producten
 
@@ -90,14 +91,19 @@ def test_no_bsn_reaches_the_warehouse(conn, db_url, data_dirs, small_corpus):
             assert not any(b in row for b in known), f"a BSN was stored in {table}"
 
 
-def _first_prestatie(doc):
-    return doc.find(".//jw323:Prestatie", NS)
+def _first_prestatie(doc, *default):
+    """The first line with a per-unit tariff (not minutes, which allow rounding, nor euros)."""
+    return next(
+        (p for p in doc.iterfind(".//jw323:Prestatie", NS) if p.findtext("jw323:Eenheid", namespaces=NS) not in ("01", "83")),
+        *default,
+    )
 
 
 def test_rule_violations_are_quarantined_with_their_codes(conn, db_url, data_dirs, small_corpus):
     files = copy_corpus(small_corpus, data_dirs["landing"])
     jw323 = [f for f in files if f.name.startswith("JW323")]
-    bad_amount, bad_total = jw323[0], jw323[1]
+    bad_amount = next(f for f in jw323 if _first_prestatie(etree.parse(str(f)), None) is not None)
+    bad_total = next(f for f in jw323 if f != bad_amount)
 
     def raise_amount(doc):  # TR346: Bedrag != volume x tarief (header total kept consistent)
         p = _first_prestatie(doc)
@@ -117,7 +123,7 @@ def test_rule_violations_are_quarantined_with_their_codes(conn, db_url, data_dir
 
     edit_xml(bad_amount, raise_amount)
     edit_xml(bad_total, break_total)
-    amount_line = next(r["line"] for r in prestaties([bad_amount]))
+    amount_line = _first_prestatie(etree.parse(str(bad_amount))).sourceline
     total_lines = {r["line"] for r in prestaties([bad_total])}
     all_lines = prestaties(jw323)
 
@@ -159,13 +165,13 @@ def test_quality_gate_stops_a_bad_batch(conn, db_url, data_dirs, small_corpus):
 
 
 def test_duplicate_bericht_identificatie_is_quarantined(conn, db_url, data_dirs, small_corpus):
-    src = sorted(small_corpus.glob("JW323_*.xml"))[0]
-    copy = data_dirs["landing"] / ("Z_" + src.name)
-    copy.write_bytes(src.read_bytes().replace(b"<?xml", b"<?xml", 1) + b"\n<!-- resent -->\n")
-    (data_dirs["landing"] / src.name).write_bytes(src.read_bytes())
+    files = copy_corpus(small_corpus, data_dirs["landing"])
+    src = next(f for f in files if f.name.startswith("JW323"))
+    (data_dirs["landing"] / ("Z_" + src.name)).write_bytes(src.read_bytes() + b"\n<!-- resent -->\n")
 
     result = ingest(db_url, data_dirs)
 
-    assert result["staged"] == 1
+    assert result["staged"] == len(files)
+    assert list(result["quarantined"]) == ["Z_" + src.name]
     assert "duplicate BerichtIdentificatie" in result["quarantined"]["Z_" + src.name]
     assert "9056" in result["quarantined"]["Z_" + src.name]

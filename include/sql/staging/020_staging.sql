@@ -259,3 +259,11 @@ CREATE TABLE IF NOT EXISTS staging.jw325_prestatie (
     retour_codes                 text[] NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jw325_prestatie_batch ON staging.jw325_prestatie (batch_id);
+
+-- Lookups for cross-message rules (declaration line -> assignment, credit -> debit).
+CREATE INDEX IF NOT EXISTS jw301_toegewezen_product_nummer
+    ON staging.jw301_toegewezen_product (gemeente, toewijzing_nummer);
+CREATE INDEX IF NOT EXISTS jw323_prestatie_referentie
+    ON staging.jw323_prestatie (aanbieder, referentie_nummer);
+CREATE INDEX IF NOT EXISTS jw323_prestatie_vorig
+    ON staging.jw323_prestatie (aanbieder, vorig_referentie_nummer) WHERE vorig_referentie_nummer IS NOT NULL;
