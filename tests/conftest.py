@@ -31,6 +31,8 @@ os.environ.update(
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
         "JEUGDHULP_MODE": "test",
+        # local state (Data Docs, secrets, folders) of the test session, never the project's .local
+        "JEUGDHULP_LOCAL": str(_AIRFLOW_HOME / "local"),
     }
 )
 for var in ("JEUGDHULP_PSEUDONYM_KEY", "JEUGDHULP_WAREHOUSE_URL", "IJW_XSD_DIR"):

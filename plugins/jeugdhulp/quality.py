@@ -53,6 +53,7 @@ class ValidationOutcome:
     rules: list[RuleResult] = field(default_factory=list)
     rows_quarantined: int = 0
     max_failed_share: float = 0.0
+    data_docs_page: str | None = None  # relative to the Data Docs folder
 
     @property
     def failed_share(self) -> float:
@@ -66,6 +67,7 @@ class ValidationOutcome:
             f"{self.dataset} batch {self.batch_id}: {self.rows_checked} rows checked, "
             f"{self.rows_quarantined} quarantined ({self.failed_share:.1%}, limit "
             f"{self.max_failed_share:.0%}){'; failed rules: ' + broken if broken else ''}"
+            + (f"; Data Docs: {self.data_docs_page}" if self.data_docs_page else "")
         )
 
 
@@ -89,31 +91,58 @@ def _substitute_batch(query: str, table: str, batch_id: int) -> str:
     return query.replace("{batch}", f"({_batch_subquery(table, batch_id)}) AS subselect")
 
 
+DOCS_SITE = "jeugdhulp"
+
+
 @lru_cache(maxsize=4)
-def _gx_datasource(url: str):
-    """One ephemeral GX context and Postgres data source per warehouse (creating one costs ~1 s)."""
+def _gx_datasource(url: str, docs_dir: str):
+    """One ephemeral GX context and Postgres data source per warehouse (creating one costs ~1 s),
+    publishing Data Docs to ``docs_dir``."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO floods task logs
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    ctx.add_data_docs_site(
+        DOCS_SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     return ctx, ctx.data_sources.add_postgres("warehouse", connection_string=sqlalchemy_url(url))
 
 
 def run_suite(url: str, dataset: str, batch_id: int, suite_json: dict | None = None):
-    """Run the GX suite of ``dataset`` on one staged batch; returns the GX validation result."""
+    """Run the GX suite of ``dataset`` on one staged batch through a checkpoint that updates the
+    Data Docs; returns (GX validation result, path of its Data Docs page relative to the site)."""
     import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
 
     suite_json = suite_json or load_suite_json(dataset)
-    ctx, datasource = _gx_datasource(url)
+    docs_dir = config.data_docs_dir()
+    ctx, datasource = _gx_datasource(url, str(docs_dir))
     name = f"{dataset}_{batch_id}_{uuid.uuid4().hex[:8]}"
     asset = datasource.add_query_asset(name, query=_batch_subquery(suite_json["meta"]["table"], batch_id))
-    suite = ctx.suites.add(gx.ExpectationSuite(**{**suite_json, "name": name}))
+    suite = ctx.suites.add_or_update(gx.ExpectationSuite(**suite_json))
     vd = ctx.validation_definitions.add(
         gx.ValidationDefinition(name=name, data=asset.add_batch_definition_whole_table(name), suite=suite)
     )
-    return vd.run(result_format=RESULT_FORMAT)
+    checkpoint = ctx.checkpoints.add(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[vd],
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
+            result_format=RESULT_FORMAT,
+        )
+    )
+    run = checkpoint.run(run_id=RunIdentifier(run_name=f"batch_{batch_id}"))
+    key, result = next(iter(run.run_results.items()))
+    page = ctx.get_docs_sites_urls(resource_identifier=key, site_names=[DOCS_SITE])[0]["site_url"]
+    return result, str(Path(page.removeprefix("file://")).relative_to(docs_dir))
 
 
 def _failing_row_ids(conn: psycopg.Connection, res, table: str, batch_id: int) -> list[int]:
@@ -139,7 +168,7 @@ def validate_batch(
     )
     if rows_checked == 0:
         return outcome
-    result = run_suite(url, dataset, batch_id, suite_json)
+    result, outcome.data_docs_page = run_suite(url, dataset, batch_id, suite_json)
     for res in result.results:
         meta = res.expectation_config.meta or {}
         if res.exception_info and res.exception_info.get("raised_exception"):
@@ -174,12 +203,12 @@ def _record(conn: psycopg.Connection, outcome: ValidationOutcome, table: str, su
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO dq.validation_result (batch_id, dataset, regel_code, expectation, success, "
-                "rows_checked, rows_failed) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "rows_checked, rows_failed, data_docs_page) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (batch_id, dataset, regel_code) DO UPDATE SET success = EXCLUDED.success, "
-                "rows_failed = EXCLUDED.rows_failed, validated_at = now()",
+                "rows_failed = EXCLUDED.rows_failed, data_docs_page = EXCLUDED.data_docs_page, validated_at = now()",
                 [
                     (outcome.batch_id, outcome.dataset, r.regel_code, r.expectation, r.success,
-                     outcome.rows_checked, len(r.row_ids))
+                     outcome.rows_checked, len(r.row_ids), outcome.data_docs_page)
                     for r in outcome.rules
                 ],
             )

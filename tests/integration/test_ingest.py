@@ -7,7 +7,7 @@ from lxml import etree
 from conftest import TEST_KEY
 from corpus import NS, bsns, copy_corpus, edit_xml, expected_mart, mart_rows, prestaties, toegewezen_producten
 
-from jeugdhulp import pipeline, quality
+from jeugdhulp import config, pipeline, quality
 
 pytestmark = pytest.mark.integration
 
@@ -144,6 +144,13 @@ def test_rule_violations_are_quarantined_with_their_codes(conn, db_url, data_dir
         "SELECT regel_code, rows_failed FROM dq.validation_result WHERE dataset = 'jw323_prestatie'"
     ).fetchall())
     assert results["TR346"] == 1 and results["TR358"] == len(total_lines) and results["TR319"] == 0
+    # the run's Data Docs page exists and shows the failing rule
+    (page,) = conn.execute(
+        "SELECT DISTINCT data_docs_page FROM dq.validation_result WHERE dataset = 'jw323_prestatie'"
+    ).fetchone()
+    html = (config.data_docs_dir() / page).read_text()
+    assert "iJw TR346 (retourcode 9346)" in html
+    assert (config.data_docs_dir() / "index.html").exists()
 
 
 def test_quality_gate_stops_a_bad_batch(conn, db_url, data_dirs, small_corpus):

@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS dq.validation_result (
     success         boolean NOT NULL,
     rows_checked    bigint NOT NULL,
     rows_failed     bigint NOT NULL,
+    data_docs_page  text,                 -- GX Data Docs page of this run, relative to the docs folder
     validated_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (batch_id, dataset, regel_code)
 );
