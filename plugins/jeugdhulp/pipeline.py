@@ -39,20 +39,15 @@ def stage(url: str, pseudonym_key: str, run_id: str | None = None, **paths) -> d
 
 def validate(url: str, batch_id: int) -> dict:
     """Audit the staged batch; on a quality-gate failure the batch is marked failed and re-raised."""
-    results = {}
     with warehouse.connect(url) as conn:
+        outcomes = [quality.validate_batch(conn, url, dataset, batch_id) for dataset in DATASETS]
+        warehouse.quarantine_orphans(conn, batch_id)
         try:
-            for dataset in DATASETS:
-                outcome = quality.validate_batch(conn, url, dataset, batch_id)
-                results[dataset] = {
-                    "rows_checked": outcome.rows_checked,
-                    "rows_quarantined": outcome.rows_quarantined,
-                }
-            warehouse.quarantine_orphans(conn, batch_id)
+            quality.gate(outcomes)
         except quality.QualityGateError as exc:
             warehouse.fail_batch(conn, batch_id, str(exc))
             raise
-    return results
+    return {o.dataset: {"rows_checked": o.rows_checked, "rows_quarantined": o.rows_quarantined} for o in outcomes}
 
 
 def publish(url: str, batch_id: int) -> dict:

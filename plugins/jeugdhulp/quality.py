@@ -157,7 +157,8 @@ def _failing_row_ids(conn: psycopg.Connection, res, table: str, batch_id: int) -
 def validate_batch(
     conn: psycopg.Connection, url: str, dataset: str, batch_id: int, suite_json: dict | None = None
 ) -> ValidationOutcome:
-    """Audit one staged batch, record results and quarantine failing rows; may raise QualityGateError."""
+    """Audit one staged batch of one dataset, record the results and quarantine failing rows.
+    Whether the batch may be published is :func:`gate`'s call, once every dataset is audited."""
     suite_json = suite_json or load_suite_json(dataset)
     table = suite_json["meta"]["table"]
     rows_checked = conn.execute(
@@ -187,12 +188,18 @@ def validate_batch(
         )
     _record(conn, outcome, table, suite_json)
     log.info(outcome.summary())
-    if outcome.failed_share > outcome.max_failed_share:
-        raise QualityGateError(
-            f"{outcome.summary()}. The batch is not published. Look at dq.quarantine "
-            f"(batch_id = {batch_id}) for the failing lines, fix the source files and resend them."
-        )
     return outcome
+
+
+def gate(outcomes: list[ValidationOutcome]) -> None:
+    """Raise QualityGateError when any dataset failed more rows than its suite allows."""
+    over = [o for o in outcomes if o.failed_share > o.max_failed_share]
+    if over:
+        raise QualityGateError(
+            " | ".join(o.summary() for o in over)
+            + f". The batch is not published. Look at dq.quarantine (batch_id = {over[0].batch_id}) "
+            "for the failing lines, fix the source files and resend them."
+        )
 
 
 def _record(conn: psycopg.Connection, outcome: ValidationOutcome, table: str, suite_json: dict) -> None:

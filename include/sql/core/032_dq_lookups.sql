@@ -1,5 +1,6 @@
 -- Views the data-quality rules use to look across messages: what is already in core plus what
--- arrives in the same batch (batch_id NULL = core). A rule restricts to its own batch.
+-- arrives in the same batch and was not quarantined itself (batch_id NULL = core). A rule
+-- restricts to its own batch.
 CREATE OR REPLACE VIEW dq.toewijzing_bekend AS
 SELECT NULL::bigint AS batch_id, gemeente, toewijzing_nummer, aanbieder, client_pseudoniem,
        product_categorie, product_code, ingangsdatum, einddatum
@@ -7,7 +8,8 @@ FROM core.toewijzing
 UNION ALL
 SELECT batch_id, gemeente, toewijzing_nummer, aanbieder, client_pseudoniem,
        product_categorie, product_code, ingangsdatum, einddatum
-FROM staging.jw301_toegewezen_product;
+FROM staging.jw301_toegewezen_product s
+WHERE NOT EXISTS (SELECT 1 FROM dq.quarantine q WHERE q.dataset = 'jw301_toegewezen_product' AND q.row_id = s.row_id);
 
 CREATE OR REPLACE VIEW dq.declaratie_regel_bekend AS
 SELECT NULL::bigint AS batch_id, aanbieder, referentie_nummer, vorig_referentie_nummer, debet_credit
