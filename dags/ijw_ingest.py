@@ -60,11 +60,16 @@ def ijw_ingest():
             xsd_dir=airflow_support.xsd_dir(),
         )
 
-    @task(retries=0)
+    @task
     def validate(staged: dict) -> dict:
-        from jeugdhulp import airflow_support, pipeline
+        from airflow.exceptions import AirflowFailException
 
-        return pipeline.validate(airflow_support.warehouse_url(), staged["batch_id"])
+        from jeugdhulp import airflow_support, pipeline, quality
+
+        try:
+            return pipeline.validate(airflow_support.warehouse_url(), staged["batch_id"])
+        except quality.QualityGateError as exc:  # a verdict, not a glitch: no retry
+            raise AirflowFailException(str(exc)) from exc
 
     @task(outlets=[CORE_IJW])
     def publish(staged: dict, validated: dict) -> dict:

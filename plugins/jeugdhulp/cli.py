@@ -3,6 +3,7 @@
     jeugdhulp db start|stop|status|url        embedded PostgreSQL (url: libpq/SQLAlchemy URL)
     jeugdhulp synth --out DIR [--seed N]      a synthetic year of iJw traffic
     jeugdhulp ijw parse FILE...               one JSON object per record; bad file -> one-line error
+    jeugdhulp dq replay BATCH_ID              re-audit what a batch left unpublished, publish what passes
     jeugdhulp dag test DAG_ID                 run a DAG once through Airflow (dag.test)
     jeugdhulp airflow ARGS...                 the airflow CLI on this project (e.g. `standalone`)
     jeugdhulp demo [--clients N] [--ui]       everything end-to-end on a synthetic region
@@ -105,6 +106,14 @@ def cmd_ijw_parse(args) -> int:
                    "bron_regel": rec.line}
             print(json.dumps(out, default=_json_default, ensure_ascii=False))
     return status
+
+
+def cmd_dq_replay(args) -> int:
+    from jeugdhulp import pipeline, warehouse
+
+    result = pipeline.replay(warehouse.warehouse_url(), args.batch_id)
+    print(json.dumps(result, default=str))
+    return 0
 
 
 # --------------------------------------------------------------------------- airflow
@@ -250,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("files", nargs="+")
     parse.add_argument("--xsd-dir", default=None, help="validate against the official XSDs in this folder (or IJW_XSD_DIR)")
     parse.set_defaults(func=cmd_ijw_parse)
+
+    dq = sub.add_parser("dq", help="data-quality tools")
+    dq_sub = dq.add_subparsers(dest="dq_command", required=True)
+    replay = dq_sub.add_parser("replay", help="re-audit the unpublished lines of a batch in a new batch")
+    replay.add_argument("batch_id", type=int)
+    replay.set_defaults(func=cmd_dq_replay)
 
     dag = sub.add_parser("dag", help="run a DAG once through Airflow")
     dag_sub = dag.add_subparsers(dest="dag_command", required=True)

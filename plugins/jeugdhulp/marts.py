@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 #: materialized views in schema ``mart``, refreshed in this order
-MARTS = ("mart.declaratie_gemeente_maand",)
+MARTS = ("mart.declaratie_gemeente_maand", "mart.dq_scorecard_aanbieder_maand")
 
 
 def refresh(conn: psycopg.Connection) -> dict[str, int]:

@@ -63,6 +63,16 @@ def refresh_marts(url: str) -> dict:
         return marts.refresh(conn)
 
 
+def replay(url: str, batch_id: int, run_id: str | None = None) -> dict:
+    """Re-audit what batch ``batch_id`` left unpublished (after a fix of the rules or of the
+    reference data) in a new batch, and publish what now passes."""
+    with warehouse.connect(url) as conn:
+        warehouse.migrate(conn)
+        new = warehouse.restage_for_replay(conn, batch_id, run_id)
+    validated = validate(url, new)
+    return {"batch_id": new, "replay_of": batch_id, "validated": validated, "published": publish(url, new)}
+
+
 def run_ingest(url: str, pseudonym_key: str, run_id: str | None = None, **paths) -> dict:
     """stage -> validate -> publish in one call (CLI and benchmarks; the DAG runs them as tasks)."""
     staged = stage(url, pseudonym_key, run_id, **paths)

@@ -380,6 +380,45 @@ def quarantine_orphans(conn: psycopg.Connection, batch_id: int) -> int:
         return cur.rowcount
 
 
+def restage_for_replay(conn: psycopg.Connection, batch_id: int, run_id: str | None = None) -> int:
+    """Copy the lines of ``batch_id`` that still wait for a verdict into a new batch: every line
+    of a batch that failed its quality gate, else the quarantined lines not yet replayed. The old
+    quarantine entries point to the new batch; the new batch goes through audit and publish like
+    any other. Returns the new batch id (no lines to replay: ValueError)."""
+    with conn.transaction():
+        status = conn.execute("SELECT status FROM meta.load_batch WHERE batch_id = %s", (batch_id,)).fetchone()
+        if status is None:
+            raise ValueError(f"batch {batch_id} does not exist")
+        failed = status[0] == "failed"
+        new = conn.execute(
+            "INSERT INTO meta.load_batch (run_id, message) VALUES (%s, %s) RETURNING batch_id",
+            (run_id, f"replay of batch {batch_id}"),
+        ).fetchone()[0]
+        copied = 0
+        for table in dict.fromkeys(t for types in STAGING.values() for t, _ in types):
+            cols = ", ".join(c for c in table_columns(conn, table) if c not in ("row_id", "batch_id"))
+            copied += conn.execute(
+                f"INSERT INTO {table} (batch_id, {cols}) SELECT %(new)s, {cols} FROM {table} s "
+                f"WHERE s.batch_id = %(old)s AND (%(failed)s OR EXISTS (SELECT 1 FROM dq.quarantine q "
+                f"WHERE q.dataset = %(ds)s AND q.row_id = s.row_id AND q.replay_batch_id IS NULL)) ORDER BY s.row_id",
+                {"new": new, "old": batch_id, "failed": failed, "ds": dataset(table)},
+            ).rowcount
+        if not copied:
+            raise ValueError(f"batch {batch_id} has no lines waiting for a replay")
+        conn.execute(
+            "UPDATE dq.quarantine SET replay_batch_id = %s WHERE batch_id = %s AND replay_batch_id IS NULL",
+            (new, batch_id),
+        )
+        if failed:  # its files wait for the new verdict
+            conn.execute(
+                "UPDATE meta.file_manifest SET state = 'staged', reason = NULL, batch_id = %s "
+                "WHERE batch_id = %s AND record_count IS NOT NULL",  # not the files that never parsed
+                (new, batch_id),
+            )
+        conn.execute("UPDATE meta.load_batch SET status = 'staged' WHERE batch_id = %s", (new,))
+    return new
+
+
 def fail_batch(conn: psycopg.Connection, batch_id: int, message: str) -> None:
     """Mark a batch failed; its staged files end quarantined with the reason (nothing published)."""
     with conn.transaction():

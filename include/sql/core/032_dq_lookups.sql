@@ -19,3 +19,24 @@ SELECT batch_id, aanbieder, referentie_nummer, vorig_referentie_nummer, debet_cr
 FROM staging.jw323_prestatie;
 CREATE INDEX IF NOT EXISTS declaratie_regel_vorig
     ON core.declaratie_regel (aanbieder, vorig_referentie_nummer) WHERE vorig_referentie_nummer IS NOT NULL;
+
+-- Every staged line of every message type, for per-provider data-quality figures.
+CREATE OR REPLACE VIEW dq.staged_row AS
+          SELECT 'jw301_toegewezen_product' AS dataset, row_id, batch_id, aanbieder, dagtekening FROM staging.jw301_toegewezen_product
+UNION ALL SELECT 'jw305_start_product', row_id, batch_id, aanbieder, dagtekening FROM staging.jw305_start_product
+UNION ALL SELECT 'jw307_stop_product', row_id, batch_id, aanbieder, dagtekening FROM staging.jw307_stop_product
+UNION ALL SELECT 'jw315_aangevraagd_product', row_id, batch_id, aanbieder, dagtekening FROM staging.jw315_aangevraagd_product
+UNION ALL SELECT 'jw317_verzoek_product', row_id, batch_id, aanbieder, dagtekening FROM staging.jw317_verzoek_product
+UNION ALL SELECT 'jw319_antwoord', row_id, batch_id, aanbieder, dagtekening FROM staging.jw319_antwoord
+UNION ALL SELECT 'jw323_prestatie', row_id, batch_id, aanbieder, dagtekening FROM staging.jw323_prestatie
+UNION ALL SELECT 'jw325_declaratie_antwoord', row_id, batch_id, aanbieder, dagtekening FROM staging.jw325_declaratie_antwoord
+UNION ALL SELECT 'jw325_prestatie', row_id, batch_id, aanbieder, dagtekening FROM staging.jw325_prestatie;
+
+-- Validation results per batch, dataset, rule and provider (failing lines; the passing count is
+-- rows_checked in dq.validation_result minus these).
+CREATE OR REPLACE VIEW dq.validation_result_aanbieder AS
+SELECT q.batch_id, q.dataset, split_part(code, '/', 1) AS regel_code, r.aanbieder, count(*) AS rows_failed
+FROM dq.quarantine q
+CROSS JOIN LATERAL unnest(q.regel_codes) AS code
+JOIN dq.staged_row r ON r.dataset = q.dataset AND r.row_id = q.row_id
+GROUP BY q.batch_id, q.dataset, split_part(code, '/', 1), r.aanbieder;

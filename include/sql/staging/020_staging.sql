@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS dq.quarantine (
     regel_codes   text[] NOT NULL,        -- iJw rule codes (and retour codes) that failed
     reden         text NOT NULL,
     quarantined_at timestamptz NOT NULL DEFAULT now(),
+    replay_batch_id bigint REFERENCES meta.load_batch, -- set when the line was re-audited in that batch
     PRIMARY KEY (dataset, row_id)
 );
 CREATE TABLE IF NOT EXISTS dq.validation_result (
@@ -268,3 +269,7 @@ CREATE INDEX IF NOT EXISTS jw323_prestatie_referentie
     ON staging.jw323_prestatie (aanbieder, referentie_nummer);
 CREATE INDEX IF NOT EXISTS jw323_prestatie_vorig
     ON staging.jw323_prestatie (aanbieder, vorig_referentie_nummer) WHERE vorig_referentie_nummer IS NOT NULL;
+
+-- Upgrades of warehouses created by an earlier version.
+ALTER TABLE dq.quarantine ADD COLUMN IF NOT EXISTS replay_batch_id bigint REFERENCES meta.load_batch;
+ALTER TABLE dq.validation_result ADD COLUMN IF NOT EXISTS data_docs_page text;
