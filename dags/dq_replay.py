@@ -33,7 +33,7 @@ from jeugdhulp.config import CORE_IJW_ASSET_URI
 def dq_replay():
     @task(outlets=[Asset(CORE_IJW_ASSET_URI)])
     def replay(params: dict | None = None, run_id: str | None = None) -> dict:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from jeugdhulp import airflow_support, pipeline, quality
 

@@ -62,7 +62,7 @@ def ijw_ingest():
 
     @task
     def validate(staged: dict) -> dict:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from jeugdhulp import airflow_support, pipeline, quality
 

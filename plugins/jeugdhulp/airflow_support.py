@@ -17,7 +17,7 @@ def warehouse_url() -> str:
 
 def pseudonym_key() -> str:
     """HMAC key from the connection ``jeugdhulp_pseudonym`` (password), else the env var."""
-    from airflow.exceptions import AirflowNotFoundException
+    from airflow.sdk.exceptions import AirflowNotFoundException
     from airflow.sdk import BaseHook
 
     try:

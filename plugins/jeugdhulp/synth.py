@@ -18,14 +18,17 @@ BerichtIdentificatie is unique per (message type, sender) and at most 12 charact
 Scale (``scale=``)
 * ``"custom"`` (default): ``clients`` youths (default 2 000) in the 11 gemeenten of
   jeugdhulpregio IJsselland; every youth has a BSN of its own, so at most ``MAX_CLIENTS``.
+  Each youth's forms are drawn with the weights of ``REGIO_VORMEN``.
 * ``"region"``: IJsselland calibrated to 2019 (vision document): 11 770 youths with jeugdhulp
   zonder verblijf, 1 785 met verblijf, 1 410 jeugdbescherming (category 48) and 245
   jeugdreclassering (47) in the year; a youth may have more than one form, which gives
-  ``sum(REGIO_VORMEN.values())`` = 14 000 youths (``REGIO_VORMEN`` holds the combinations).
+  ``sum(REGIO_VORMEN.values())`` = 14 000 youths (``REGIO_VORMEN`` holds the combinations and
+  is used exactly, so youths per form equal those figures).
 * ``"national"``: ``LANDELIJK_REGIOS`` (42) regions of that size: IJsselland plus 41 invented
   regions of 11 gemeenten each, with invented 4-digit gemeente codes that are never one of the
   11 IJsselland codes (so a warehouse restricted to IJsselland quarantines them: these corpora
-  are for volume benchmarks) and providers of their own.
+  are for volume benchmarks) and providers of their own (region r: provider indices from
+  r × ``providers`` rounded up to a multiple of 12, so every region has its own GI).
 
 BSNs come only from the official test range 999900000–999999999 and pass the 11-proef; that
 range holds just 9 091 valid numbers. Beyond that (region and national scale) BSNs are reused
@@ -36,7 +39,8 @@ youths whose BSN was already given to another youth.
 Traffic per youth
 * **Forms and providers** – each youth gets one or more forms (``VORM_CATEGORIEEN``); per form a
   provider offering it (jeugdbescherming/-reclassering only by the gecertificeerde instelling,
-  ``aanbieders``) and a product. All products of a youth at one provider form one *traject*
+  ``aanbieders``; a form no provider of the region offers becomes jeugdhulp zonder verblijf)
+  and a product. All products of a youth at one provider form one *traject*
   with one JW301 (all current toewijzingen of that client at that provider); about a quarter
   starts in the second half of the previous year. Frequentie 2 and 6 always have an Einddatum.
 * **JW315** – ~30 % of the trajecten start with a verzoek om toewijzing 3–35 days before the
@@ -57,7 +61,8 @@ Traffic per youth
 * **JW307** – every toewijzing ending within the year is stopped: 60 % RedenBeeindiging 31 on
   the toewijzing's Einddatum, 25 % 32–35 and 15 % 36–39 earlier; 8 % first get a temporary
   stop (20) followed by the definitive one; a toewijzing shortened for an honoured VOW gets 37.
-  The key copies the start (Bsn, ToewijzingNummer, Product, Begindatum).
+  The key copies the start (Bsn, ToewijzingNummer, Product, Begindatum); a stop is never dated
+  before the JW305 of its start.
 * **JW323** – one declaratie per provider × gemeente × month of ``year`` with lines, dated a few
   days after the month. Every toewijzing with care delivered in a month gets one debit line for
   the part of the month it covers (from the 1st or the Ingangsdatum to the last day or the
@@ -66,17 +71,20 @@ Traffic per youth
   later month (``VorigReferentieNummer``), half of those with a corrected debit.
 * **JW325** – every JW323 is answered 3–14 days later (DeclaratieIdentificatie = the JW323's
   BerichtIdentificatie, XsdVersieDeclaratie copied). ~1 % is rejected as a whole (Header 0001
-  without DeclaratieAntwoord, or DeclaratieAntwoord 9333 with TotaalToegekendBedrag 0); their
-  lines are declared again next month. ~10 % are approved partially: 1–3 lines carry a
-  ProductTarief above the contract tariff (Bedrag still = volume × that tariff) and are rejected
-  with 0611 (Client 0200, DeclaratieAntwoord 0200, TotaalToegekend = Ingediend − signed Σ
-  rejected), 80 % of them re-declared later at the contract tariff; the rest is approved in
-  full (Header 0200 + DeclaratieAntwoord 8001). A rejected line is never credited.
+  without DeclaratieAntwoord, or DeclaratieAntwoord 9333 with TotaalToegekendBedrag 0 – a
+  synthetic reason, the DeclaratieNummer is in fact unique); their lines (not the rule-breaking
+  ones) are declared again the next month, unless that is after December. ~10 % are approved
+  partially: 1–3 lines carry a ProductTarief above the contract tariff (Bedrag still = volume ×
+  that tariff) and are rejected with 0611 (Client 0200, DeclaratieAntwoord 0200,
+  TotaalToegekend = Ingediend − signed Σ rejected), 80 % of them re-declared later at the
+  contract tariff; the rest is approved in full (Header 0200 + DeclaratieAntwoord 8001).
+  A rejected line is never credited.
 
 Rule violations (``violations=``): that share of the JW323 debit lines is made to break one
 warehouse rule while staying XSD-valid: TR346 (Bedrag ≠ GeleverdVolume × ProductTarief, by more
-than the volume), TR319 (ProductPeriode in the month after the DeclaratiePeriode – its first
-days, never after the Dagtekening) or TR314 (ReferentieNummer of an earlier approved, never
+than the volume), TR319 (ProductPeriode in the month after the DeclaratiePeriode: from its 1st
+or the Ingangsdatum to at most the day before the Dagtekening, so it also ends before the last
+day of the month – TR388, a cross-message rule) or TR314 (ReferentieNummer of an earlier approved, never
 credited debit of the provider). The JW325 rejects them with 9346 / 9319 / 8021;
 ``SynthSummary.violations_by_rule`` counts exactly the injected lines (for TR314 the duplicate
 line only – a warehouse loading both files in one batch flags the original as well). With
@@ -272,6 +280,8 @@ class Regio:
     gemeenten: tuple[Gemeente, ...]
     aanbieders: tuple[Aanbieder, ...]
     clients: int
+    #: Exactly ``REGIO_VORMEN`` (shuffled) instead of drawing each youth's forms by its weights.
+    kalibratie: bool = False
 
 
 @dataclass(slots=True)
@@ -494,19 +504,22 @@ def generate(
     elif clients is not None:
         raise ValueError(f"scale={scale!r} sets the number of clients itself; do not pass clients")
     regios_aantal = LANDELIJK_REGIOS if scale == "national" else 1
-    if not 1 <= providers or regios_aantal * providers > 9_999:
+    # region r gets the providers from index r * stride, so every region has its own GI
+    stride = -(-providers // 12) * 12
+    if not 1 <= providers or (regios_aantal - 1) * stride + providers > 9_999:
         raise ValueError("providers must be 1..9999 in total")
     if year < 2022:
         raise ValueError("year must be 2022 or later (iJw periods start on or after 2021-01-01)")
     if not 0.0 <= violations <= 1.0:
         raise ValueError("violations must be a share between 0 and 1")
 
-    per_regio = clients if scale == "custom" else sum(REGIO_VORMEN.values())
-    regios = [Regio("IJsselland", ijsselland(), tuple(aanbieders(providers)), per_regio)]
+    kalibratie = scale != "custom"
+    per_regio = sum(REGIO_VORMEN.values()) if kalibratie else clients
+    regios = [Regio("IJsselland", ijsselland(), tuple(aanbieders(providers)), per_regio, kalibratie)]
     if scale == "national":
         for r, gemeenten in enumerate(landelijke_gemeenten(), start=1):
             regios.append(Regio(f"Proefregio {r}", gemeenten,
-                                tuple(aanbieders(providers, r * providers)), per_regio))
+                                tuple(aanbieders(providers, r * stride)), per_regio, kalibratie))
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -567,8 +580,8 @@ class _Generator:
         self.bericht_nummer: dict[tuple[str, str], int] = defaultdict(int)
         self.referentie_aanbieder: dict[str, int] = defaultdict(int)  # per agb: VOT/VOW
         self.referentie_nummer: dict[str, int] = defaultdict(int)  # per agb: JW323 lines
-        #: per agb: ReferentieNummers of recent approved debits that are never credited (TR314).
-        self.tr314_bron: dict[str, deque[str]] = defaultdict(lambda: deque(maxlen=64))
+        #: per (agb, gemeente): ReferentieNummers of recent approved debits never credited (TR314).
+        self.tr314_bron: dict[tuple[str, str], deque[str]] = defaultdict(lambda: deque(maxlen=64))
         self.gezien: set[str] = set()
         self.volgnummer = 0
 
@@ -604,6 +617,12 @@ class _Generator:
         cw = list(accumulate(g.gewicht for g in regio.gemeenten))
         keuze = rng.choices(range(len(regio.gemeenten)), cum_weights=cw, k=regio.clients)
         aantallen = Counter(keuze)
+        if regio.kalibratie:
+            vormen = [combinatie for combinatie, n in REGIO_VORMEN.items() for _ in range(n)]
+            rng.shuffle(vormen)
+        else:
+            vormen = rng.choices(plan.combinaties, cum_weights=plan.combinatie_cw, k=regio.clients)
+        per_youth = iter(vormen)
         for i, gemeente in enumerate(regio.gemeenten):
             n = aantallen[i]
             if n == 0:
@@ -612,21 +631,22 @@ class _Generator:
                 raise ValueError(f"gemeente {gemeente.code} would need {n} BSNs; only {len(perm)}")
             bsns = [perm[(offset + k) % len(perm)] for k in range(n)]
             offset += n
-            self._gemeente(gemeente, bsns, plan)
+            self._gemeente(gemeente, bsns, [next(per_youth) for _ in range(n)], plan)
         return offset
 
-    def _gemeente(self, gemeente: Gemeente, bsns: list[str], plan: _Plan) -> None:
+    def _gemeente(self, gemeente: Gemeente, bsns: list[str], vormen: list[tuple[str, ...]],
+                  plan: _Plan) -> None:
         self.summary.gemeenten += 1
         self.volgnummer = 0
         groepen: dict[str, list[Toewijzing]] = defaultdict(list)
-        for bsn in bsns:
+        for bsn, combinatie in zip(bsns, vormen):
             self.summary.clients += 1
             if bsn in self.gezien:
                 self.summary.bsn_reused += 1
             else:
                 self.gezien.add(bsn)
             client = self._client(bsn, gemeente)
-            for aanbieder_, producten, vow in self._trajecten(plan):
+            for aanbieder_, producten, vow in self._trajecten(plan, combinatie):
                 groepen[aanbieder_.agb] += self._traject(client, aanbieder_, producten, vow)
         for agb in sorted(groepen):
             self._declareren(gemeente.code, agb, groepen[agb])
@@ -649,14 +669,15 @@ class _Generator:
             straat=rng.choice(STRATEN),
         )
 
-    def _trajecten(self, plan: _Plan) -> list[tuple[Aanbieder, list[Product], bool]]:
+    def _trajecten(self, plan: _Plan, vormen: tuple[str, ...]) -> list[tuple[Aanbieder, list[Product], bool]]:
         """Forms -> providers and products, grouped per provider; the first may get a VOW."""
         rng = self.rng
-        vormen = rng.choices(plan.combinaties, cum_weights=plan.combinatie_cw)[0]
         per_aanbieder: dict[str, tuple[Aanbieder, list[Product]]] = {}
         for vorm in vormen:
-            if vorm not in plan.per_vorm:
-                continue  # no provider of this region offers it
+            if vorm not in plan.per_vorm:  # no provider of this region offers it
+                vorm = "zonder_verblijf"
+                if vorm not in plan.per_vorm:
+                    continue
             kandidaten, cw = plan.per_vorm[vorm]
             gekozen = rng.choices(kandidaten, cum_weights=cw)[0]
             producten, pcw = plan.producten[gekozen.agb, vorm]
@@ -670,7 +691,7 @@ class _Generator:
                     tweede = rng.choices(producten, cum_weights=pcw)[0]
                 if tweede not in lijst:
                     lijst.append(tweede)
-        if not per_aanbieder:  # none of the forms is offered: any product of any provider
+        if not per_aanbieder:  # only GIs and no youth protection: any product of any provider
             gekozen = rng.choices(plan.aanbieders, cum_weights=plan.aanbieder_cw)[0]
             eigen = gekozen.producten
             per_aanbieder[gekozen.agb] = (gekozen, [rng.choices(eigen, [p.gewicht for p in eigen])[0]])
@@ -794,12 +815,15 @@ class _Generator:
 
     # ------------------------------------------------------------------ JW305 / JW307
 
-    def _stops(self, t: Toewijzing) -> list[tuple[str, date, date]]:
-        """(RedenBeeindiging, Einddatum, Dagtekening) of the stops of ``t``; sets levering_eind."""
+    def _stops(self, t: Toewijzing, start_dag: date) -> list[tuple[str, date, date]]:
+        """(RedenBeeindiging, Einddatum, Dagtekening) of the stops of ``t``; sets levering_eind.
+
+        Stops are dated on or after ``start_dag``, the Dagtekening of the start they close.
+        """
         rng = self.rng
         if t.reden_wijziging == "12":  # shortened for an honoured VOW
             t.levering_eind = t.eind
-            return [("37", t.eind, t.eind + self._dagen(0, 5))]
+            return [("37", t.eind, max(t.eind, start_dag) + self._dagen(0, 5))]
         if t.eind is None or t.eind > self.jaar_eind:
             return []
         laag = max(t.start, self.jaar_begin)
@@ -811,10 +835,10 @@ class _Generator:
             einde = laag + timedelta(days=rng.randrange((t.eind - laag).days + 1))
         stops = []
         t.levering_eind = einde
-        dagtekening = einde + self._dagen(0, 5)
+        dagtekening = max(einde, start_dag) + self._dagen(0, 5)
         if rng.random() < TEMPORARY_STOP_SHARE:
             tijdelijk = laag + timedelta(days=rng.randrange((einde - laag).days + 1))
-            tijdelijk_dag = tijdelijk + self._dagen(0, 5)
+            tijdelijk_dag = max(tijdelijk, start_dag) + self._dagen(0, 5)
             stops.append(("20", tijdelijk, tijdelijk_dag))
             t.levering_eind = tijdelijk
             dagtekening = max(einde, tijdelijk_dag) + self._dagen(0, 5)
@@ -823,9 +847,13 @@ class _Generator:
 
     def _starts_en_stops(self, client: Client, agb: str, toewijzingen: list[Toewijzing]) -> None:
         rng = self.rng
+        start_dag = {}  # Begindatum -> Dagtekening of the JW305 of the starts on that day
+        for t in toewijzingen:
+            if t.start not in start_dag:
+                start_dag[t.start] = t.start + self._dagen(0, 5)
         samen: dict[date, list[Toewijzing]] = defaultdict(list)
         for t in toewijzingen:
-            stops = self._stops(t)
+            stops = self._stops(t, start_dag[t.start])
             for reden, einde, dagtekening in stops:
                 self._write_jw307(client, agb, dagtekening, t, reden, einde)
             correctie = None
@@ -845,7 +873,7 @@ class _Generator:
             self._write_jw305(client, agb, intrekken, [(t, fout, "3")])
             self._write_jw305(client, agb, opnieuw, [(t, t.start, "1")])
         for start, groep in samen.items():
-            self._write_jw305(client, agb, start + self._dagen(0, 5), [(t, start, "1") for t in groep])
+            self._write_jw305(client, agb, start_dag[start], [(t, start, "1") for t in groep])
 
     # ------------------------------------------------------------------ declaraties
 
@@ -873,7 +901,7 @@ class _Generator:
             dagtekening = maand_eind + self._dagen(2, 8)
             regels.sort(key=lambda r: r.debet_credit == "D")  # credits first (stable)
             if self.violations:
-                self._overtreden(agb, regels, maand_eind, dagtekening)
+                self._overtreden((agb, gemeente), regels, maand_eind, dagtekening)
             for regel in regels:
                 if not regel.referentie:
                     self.referentie_nummer[agb] += 1
@@ -886,7 +914,7 @@ class _Generator:
                 if month < 12 and rng.random() < CREDIT_SHARE:
                     later[rng.randint(month + 1, min(month + 3, 12))] += _correctie(rng, regel)
                 elif self.violations:
-                    self.tr314_bron[agb].append(regel.referentie)
+                    self.tr314_bron[agb, gemeente].append(regel.referentie)
             if month < 12:
                 if geheel_afgewezen:
                     later[month + 1] += [r.opnieuw() for r in regels if r.fout is None]
@@ -897,7 +925,8 @@ class _Generator:
             identificatie, totaal = self._write_jw323(agb, gemeente, maand_begin, maand_eind, dagtekening, regels)
             self._write_jw325(gemeente, agb, maand_begin, identificatie, dagtekening, totaal, regels, uitkomst)
 
-    def _overtreden(self, agb: str, regels: list[Prestatie], maand_eind: date, dagtekening: date) -> None:
+    def _overtreden(self, bron_key: tuple[str, str], regels: list[Prestatie], maand_eind: date,
+                    dagtekening: date) -> None:
         """Make a share ``violations`` of the debit lines break one rule (``VIOLATION_RULES``)."""
         rng = self.rng
         for regel in regels:
@@ -909,7 +938,7 @@ class _Generator:
                 rule for rule, mogelijk in (
                     ("TR346", regel.tarief is not None),
                     ("TR319", volgende is not None),
-                    ("TR314", bool(self.tr314_bron[agb])),
+                    ("TR314", bool(self.tr314_bron[bron_key])),
                 ) if mogelijk
             ]
             if not opties:
@@ -921,7 +950,7 @@ class _Generator:
                 regel.begin, regel.eind = volgende
                 regel.volume = _geleverd_volume(rng, t, *volgende)
             else:
-                bron = self.tr314_bron[agb]
+                bron = self.tr314_bron[bron_key]
                 regel.referentie = bron[rng.randrange(len(bron))]
                 bron.remove(regel.referentie)
             regel.fout = rule
@@ -1060,8 +1089,10 @@ class _Generator:
         ongewijzigd = [t for t in lopend if t is not te_wijzigen]
         if ongewijzigd:
             parts.append("      <OngewijzigdeProducten>")
-            parts += (f"        <OngewijzigdProduct><ToewijzingNummer>{t.nummer}</ToewijzingNummer></OngewijzigdProduct>"
-                      for t in ongewijzigd)
+            parts += (
+                f"        <OngewijzigdProduct><ToewijzingNummer>{t.nummer}</ToewijzingNummer></OngewijzigdProduct>"
+                for t in ongewijzigd
+            )
             parts.append("      </OngewijzigdeProducten>")
         t = te_wijzigen
         eind = f"\n          <Einddatum>{t.eind.isoformat()}</Einddatum>" if t.eind else ""
@@ -1238,7 +1269,10 @@ def _client_kort(client: Client) -> str:
     <Bsn>{client.bsn}</Bsn>
     <Geboortedatum><ijw:Datum>{client.geboren.isoformat()}</ijw:Datum></Geboortedatum>
     <Geslacht>{client.geslacht}</Geslacht>
-    <Naam><ijw:Geslachtsnaam><ijw:Achternaam>{escape(client.achternaam)}</ijw:Achternaam>{voorvoegsel}</ijw:Geslachtsnaam><ijw:Voorletters>{client.voorletters}</ijw:Voorletters></Naam>"""
+    <Naam>
+      <ijw:Geslachtsnaam><ijw:Achternaam>{escape(client.achternaam)}</ijw:Achternaam>{voorvoegsel}</ijw:Geslachtsnaam>
+      <ijw:Voorletters>{client.voorletters}</ijw:Voorletters>
+    </Naam>"""
 
 
 def _product(p: Product) -> str:
