@@ -10,7 +10,7 @@ import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
-EXPECTED_DAGS = {"ijw_ingest", "marts_refresh", "dq_replay"}
+EXPECTED_DAGS = {"ijw_ingest", "marts_refresh", "dq_replay", "cbs_statline"}
 
 
 @pytest.fixture(scope="module")
