@@ -4,6 +4,8 @@
     jeugdhulp synth --out DIR [--seed N]      a synthetic year of iJw traffic
     jeugdhulp ijw parse FILE...               one JSON object per record; bad file -> one-line error
     jeugdhulp dq replay BATCH_ID              re-audit what a batch left unpublished, publish what passes
+    jeugdhulp contract template|demo|load     contract master-data workbook (template, demo, load)
+    jeugdhulp export MART --format csv|xlsx   a mart for Excel (CSV: ; and decimal comma)
     jeugdhulp dag test DAG_ID                 run a DAG once through Airflow (dag.test)
     jeugdhulp airflow ARGS...                 the airflow CLI on this project (e.g. `standalone`)
     jeugdhulp demo [--clients N] [--ui]       everything end-to-end on a synthetic region
@@ -116,6 +118,41 @@ def cmd_dq_replay(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- contract / export
+
+
+def cmd_contract(args) -> int:
+    from jeugdhulp import contract
+
+    if args.contract_command == "template":
+        print(contract.write_template(args.out))
+    elif args.contract_command == "demo":
+        print(contract.generate_demo_workbook(args.out, args.year))
+    else:
+        from jeugdhulp import warehouse
+
+        try:
+            with warehouse.connect() as conn:
+                warehouse.migrate(conn)
+                result = contract.load(conn, args.file)
+        except contract.ContractWorkbookError as exc:
+            return _die(str(exc))
+        print(json.dumps(result.as_dict()))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from jeugdhulp import export, warehouse
+
+    with warehouse.connect() as conn:
+        try:
+            path, rows = export.export(conn, args.mart, args.format, args.out)
+        except export.ExportError as exc:
+            return _die(str(exc))
+    print(f"{rows} rows -> {path}" if path else f"{rows} rows", file=sys.stderr)
+    return 0
+
+
 # --------------------------------------------------------------------------- airflow
 
 
@@ -192,10 +229,16 @@ def cmd_demo(args) -> int:
     _run_logged([str(localenv.airflow_bin()), "db", "migrate"], env, logs / "airflow-db-migrate.log", "airflow db migrate")
     print(f"    done in {time.monotonic() - t:.1f} s")
 
-    for dag_id in ("ijw_ingest", "marts_refresh"):
-        t = _step(f"running DAG {dag_id} through Airflow (dag.test)")
-        _run_logged([sys.executable, "-m", "jeugdhulp.cli", "dag", "test", dag_id], env, logs / f"demo-{dag_id}.log", dag_id)
-        print(f"    success in {time.monotonic() - t:.1f} s (log: {logs / f'demo-{dag_id}.log'})")
+    from jeugdhulp.cbs.server import SnapshotServer
+
+    # CBS open data comes from the bundled (illustrative) snapshot, served the way CBS serves it
+    with SnapshotServer(config.INCLUDE_DIR / "cbs" / "snapshot") as cbs:
+        env["AIRFLOW_CONN_CBS_STATLINE"] = json.dumps({"conn_type": "http", "host": cbs.base_url})
+        for dag_id in ("ijw_ingest", "cbs_statline", "marts_refresh"):
+            t = _step(f"running DAG {dag_id} through Airflow (dag.test)")
+            log_path = logs / f"demo-{dag_id}.log"
+            _run_logged([sys.executable, "-m", "jeugdhulp.cli", "dag", "test", dag_id], env, log_path, dag_id)
+            print(f"    success in {time.monotonic() - t:.1f} s (log: {log_path})")
 
     with warehouse.connect(env[config.WAREHOUSE_URL_ENV]) as conn:
         print_summary(conn)
@@ -231,6 +274,22 @@ def print_summary(conn) -> None:
               + f"  {euro(sum(cells.values())):>16}")
     print(f"{'regio':<16}" + " " * 7 * len(months) + f"  {euro(sum(c for *_, c in rows)):>16}")
 
+    per_youth = conn.execute(
+        """
+        SELECT g.gemeente_naam, b.jaar, b.aantal_0_17, sum(m.ingediend_bedrag)::bigint / b.aantal_0_17
+        FROM mart.declaratie_gemeente_maand m
+        JOIN core.gemeente g USING (gemeente)
+        JOIN cbs.bevolking_jeugd b ON b.gemeente = m.gemeente
+         AND b.jaar = (SELECT max(jaar) FROM cbs.bevolking_jeugd WHERE jaar <= extract(year FROM m.maand))
+        WHERE b.aantal_0_17 > 0
+        GROUP BY g.gemeente_naam, b.jaar, b.aantal_0_17 ORDER BY g.gemeente_naam
+        """
+    ).fetchall()
+    if per_youth:
+        print(f"\nDeclared per inhabitant aged 0-17 (CBS population on 1 January {per_youth[0][1]}, illustrative snapshot):")
+        for gemeente, _, youths, cents in per_youth:
+            print(f"{gemeente:<16}{youths:>8,} youths  {euro(cents):>12}".replace(",", "."))
+
 
 # --------------------------------------------------------------------------- main
 
@@ -265,6 +324,21 @@ def build_parser() -> argparse.ArgumentParser:
     replay = dq_sub.add_parser("replay", help="re-audit the unpublished lines of a batch in a new batch")
     replay.add_argument("batch_id", type=int)
     replay.set_defaults(func=cmd_dq_replay)
+
+    ct = sub.add_parser("contract", help="contract master data (Excel workbook)")
+    ct_sub = ct.add_subparsers(dest="contract_command", required=True)
+    ct_sub.add_parser("template", help="write the empty workbook template").add_argument("out")
+    ct_demo = ct_sub.add_parser("demo", help="write a filled workbook for the synthetic region")
+    ct_demo.add_argument("out")
+    ct_demo.add_argument("--year", type=int, default=2025)
+    ct_sub.add_parser("load", help="validate a workbook and load it as a new version").add_argument("file")
+    ct.set_defaults(func=cmd_contract)
+
+    ex = sub.add_parser("export", help="export a mart as CSV (Dutch Excel) or XLSX")
+    ex.add_argument("mart", help="e.g. declaratie_gemeente_maand (schema mart)")
+    ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    ex.add_argument("--out", default=None, help="file to write (CSV default: stdout; XLSX default: MART.xlsx)")
+    ex.set_defaults(func=cmd_export)
 
     dag = sub.add_parser("dag", help="run a DAG once through Airflow")
     dag_sub = dag.add_subparsers(dest="dag_command", required=True)

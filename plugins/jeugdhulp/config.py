@@ -20,6 +20,8 @@ WAREHOUSE_CONN_ID = "jeugdhulp_warehouse"
 WAREHOUSE_URL_ENV = "JEUGDHULP_WAREHOUSE_URL"
 #: Asset updated when new iJw data is published to core; marts_refresh is scheduled on it.
 CORE_IJW_ASSET_URI = "jeugdhulp://warehouse/core/ijw"
+#: Asset updated when a new version of the contract master data is loaded (DAG contract_master_data).
+CORE_CONTRACT_ASSET_URI = "jeugdhulp://warehouse/core/contract"
 
 
 def local_dir() -> Path:
@@ -40,6 +42,11 @@ def archive_dir() -> Path:
 
 def quarantine_dir() -> Path:
     return _path("JEUGDHULP_QUARANTINE", "data/quarantine")
+
+
+def contract_dir() -> Path:
+    """Folder where contract management drops the contract workbook (*.xlsx); the newest is loaded."""
+    return _path("JEUGDHULP_CONTRACT_DIR", "data/contract")
 
 
 def data_docs_dir() -> Path:
