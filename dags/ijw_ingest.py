@@ -22,6 +22,9 @@ rerun changes nothing. Lines that break an iJw rule land in `dq.quarantine` with
 retour code (suites in `include/expectations/`). When more lines fail than a suite allows the
 `validate` task fails and nothing of the batch is published.
 
+On a failed `validate`, open the task instance's **Data Docs** tab: it leads to the Great
+Expectations page of the failing suite (plugin `plugins/jeugdhulp_ui.py`).
+
 On success the asset `jeugdhulp://warehouse/core/ijw` is updated, which triggers `marts_refresh`.
 """
 

@@ -109,7 +109,8 @@ def _gx_datasource(url: str, docs_dir: str):
         {
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # keeps the pages of earlier runs (the default builder drops what this process did not make)
+            "site_index_builder": {"class_name": "KeepingSiteIndexBuilder", "module_name": "jeugdhulp.gx_docs"},
         },
     )
     return ctx, ctx.data_sources.add_postgres("warehouse", connection_string=sqlalchemy_url(url))

@@ -56,6 +56,8 @@ def test_ingest_and_marts_through_airflow(airflow_db, airflow_env, db_url, small
         assert mart_rows(conn) == expected
         states = dict(conn.execute("SELECT state, count(*) FROM meta.file_manifest GROUP BY state").fetchall())
         assert states == {"loaded": len(files), "quarantined": 1}
+        # the batch knows its Airflow run (the UI's Data Docs tab finds it by run_id)
+        assert conn.execute("SELECT run_id FROM meta.load_batch").fetchone()[0].startswith("manual__")
         before = conn.execute("SELECT count(*), sum(ingediend_bedrag_saldo) FROM core.declaratie_regel").fetchone()
 
         copy_corpus(small_corpus, airflow_env["landing"])

@@ -182,3 +182,19 @@ def test_duplicate_bericht_identificatie_is_quarantined(conn, db_url, data_dirs,
     assert list(result["quarantined"]) == ["Z_" + src.name]
     assert "duplicate BerichtIdentificatie" in result["quarantined"]["Z_" + src.name]
     assert "9056" in result["quarantined"]["Z_" + src.name]
+
+
+def test_data_docs_of_earlier_runs_survive_a_new_process(conn, db_url, data_dirs, small_corpus):
+    files = copy_corpus(small_corpus, data_dirs["landing"])
+    second = data_dirs["landing"].parent / "second"
+    second.mkdir()
+    for f in [f for f in files if f.name.startswith("JW323")][1::2]:
+        f.rename(second / f.name)
+    ingest(db_url, data_dirs)
+    quality._gx_datasource.cache_clear()  # the next run is another process with a fresh GX context
+    pipeline.run_ingest(db_url, TEST_KEY, landing=second, archive=data_dirs["archive"], quarantine=data_dirs["quarantine"])
+
+    pages = [p for (p,) in conn.execute("SELECT DISTINCT data_docs_page FROM dq.validation_result ORDER BY 1")]
+    batches = {p.split("/")[2] for p in pages}
+    assert batches == {"batch_1", "batch_2"}, pages
+    assert all((config.data_docs_dir() / p).exists() for p in pages)
