@@ -66,14 +66,16 @@ def cmd_synth(args) -> int:
 
     t0 = time.monotonic()
     summary = synth.generate(
-        Path(args.out), seed=args.seed, year=args.year, clients=args.clients, providers=args.providers
+        Path(args.out), seed=args.seed, year=args.year, clients=args.clients, providers=args.providers,
+        scale=args.scale, violations=args.violations,
     )
-    print(
-        f"{summary.files_jw301} JW301 files ({summary.toegewezen_producten} toegewezen producten), "
-        f"{summary.files_jw323} JW323 files ({summary.prestaties} prestaties) for {summary.clients} "
-        f"clients in {args.out} ({time.monotonic() - t0:.1f} s)"
-    )
+    print(f"{_describe(summary)} for {summary.clients} youths in {args.out} ({time.monotonic() - t0:.1f} s)")
     return 0
+
+
+def _describe(summary) -> str:
+    files = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.files.items()))
+    return f"{sum(summary.files.values())} files ({files}), {summary.prestaties} declaration lines"
 
 
 def _json_default(value):
@@ -219,10 +221,7 @@ def cmd_demo(args) -> int:
     t = _step(f"generating a synthetic year of iJw traffic ({args.clients} youths, 11 gemeenten) into {landing}")
     s = synth.generate(landing, seed=args.seed, year=args.year, clients=args.clients)
     (landing / "JW323_kapot_voorbeeld.xml").write_bytes(BROKEN_EXAMPLE)
-    print(
-        f"    {s.files_jw301} JW301 + {s.files_jw323} JW323 files, {s.prestaties} declaration lines, "
-        f"plus 1 deliberately broken file ({time.monotonic() - t:.1f} s)"
-    )
+    print(f"    {_describe(s)}, plus 1 deliberately broken file ({time.monotonic() - t:.1f} s)")
 
     logs = config.local_dir() / "logs"
     t = _step("initialising Airflow (metadata in its own database)")
@@ -288,7 +287,7 @@ def print_summary(conn) -> None:
     if per_youth:
         print(f"\nDeclared per inhabitant aged 0-17 (CBS population on 1 January {per_youth[0][1]}, illustrative snapshot):")
         for gemeente, _, youths, cents in per_youth:
-            print(f"{gemeente:<16}{youths:>8,} youths  {euro(cents):>12}".replace(",", "."))
+            print(f"{gemeente:<16}{youths:>8,}".replace(",", ".") + f" youths  {euro(cents):>12}")
 
 
 # --------------------------------------------------------------------------- main
@@ -308,7 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--out", required=True)
     sy.add_argument("--seed", type=int, default=2025)
     sy.add_argument("--year", type=int, default=2025)
-    sy.add_argument("--clients", type=int, default=2000)
+    sy.add_argument("--clients", type=int, default=None, help="youths (custom scale; default 2000)")
+    sy.add_argument("--scale", choices=["custom", "region", "national"], default="custom",
+                    help="region: IJsselland calibrated to 2019 (~14,000 youths); national: 42 regions")
+    sy.add_argument("--violations", type=float, default=0.0, help="share of declaration lines that break a rule")
     sy.add_argument("--providers", type=int, default=12)
     sy.set_defaults(func=cmd_synth)
 
