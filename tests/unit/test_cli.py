@@ -223,7 +223,7 @@ def test_synth_writes_files(tmp_path, capsys):
     jw323 = sorted(out_dir.glob("JW323_*.xml"))
     assert jw301 and jw323
     assert f"{len(jw301)} JW301," in out and f"{len(jw323)} JW323," in out
-    assert "20 clients" in out
+    assert "20 youths" in out
     # what it wrote parses
     assert ijw.parse(jw323[0], Pseudonymiser(TEST_KEY)).records
 
