@@ -40,3 +40,40 @@ FROM dq.quarantine q
 CROSS JOIN LATERAL unnest(q.regel_codes) AS code
 JOIN dq.staged_row r ON r.dataset = q.dataset AND r.row_id = q.row_id
 GROUP BY q.batch_id, q.dataset, split_part(code, '/', 1), r.aanbieder;
+
+-- Credits that count for TR390 (a debit is credited at most once): a credit the gemeente
+-- rejected in its JW325 (listed, or the whole declaration rejected) never happened, so the
+-- provider may send a new one. Core credits are judged by core answers, the batch's own
+-- credits by the answers in the same batch.
+CREATE OR REPLACE VIEW dq.credit_bekend AS
+SELECT NULL::bigint AS batch_id, r.aanbieder, r.referentie_nummer, r.vorig_referentie_nummer
+FROM core.declaratie_regel r
+JOIN core.declaratie d USING (aanbieder, declaratie_nummer)
+WHERE r.debet_credit = 'C'
+  AND NOT EXISTS (
+      SELECT 1 FROM core.declaratie_antwoord a
+      WHERE a.aanbieder = d.aanbieder AND a.gemeente = d.gemeente
+        AND a.declaratie_identificatie = d.bericht_identificatie
+        AND a.declaratie_identificatie_dagtekening = d.dagtekening
+        AND (a.header_retour_codes <> ARRAY['0200'] OR a.antwoord_retour_codes IS NULL
+             OR NOT (a.antwoord_retour_codes = ARRAY['8001'] OR a.antwoord_retour_codes = ARRAY['0200'])
+             OR EXISTS (SELECT 1 FROM core.declaratie_antwoord_regel ar
+                        WHERE ar.gemeente = a.gemeente AND ar.bericht_identificatie = a.bericht_identificatie
+                          AND ar.aanbieder = r.aanbieder AND ar.referentie_nummer = r.referentie_nummer)))
+UNION ALL
+SELECT p.batch_id, p.aanbieder, p.referentie_nummer, p.vorig_referentie_nummer
+FROM staging.jw323_prestatie p
+WHERE p.debet_credit = 'C'
+  AND NOT EXISTS (
+      SELECT 1 FROM staging.jw325_declaratie_antwoord a
+      WHERE a.batch_id = p.batch_id AND a.aanbieder = p.aanbieder AND a.gemeente = p.gemeente
+        AND a.declaratie_identificatie = p.bericht_identificatie
+        AND a.declaratie_identificatie_dagtekening = p.dagtekening
+        AND (a.header_retour_codes <> ARRAY['0200'] OR a.antwoord_retour_codes IS NULL
+             OR NOT (a.antwoord_retour_codes = ARRAY['8001'] OR a.antwoord_retour_codes = ARRAY['0200'])
+             OR EXISTS (SELECT 1 FROM staging.jw325_prestatie ap
+                        WHERE ap.batch_id = a.batch_id AND ap.file_sha256 = a.file_sha256
+                          AND ap.aanbieder = p.aanbieder AND ap.referentie_nummer = p.referentie_nummer)));
+CREATE INDEX IF NOT EXISTS jw325_declaratie_antwoord_decl
+    ON staging.jw325_declaratie_antwoord (aanbieder, declaratie_identificatie);
+CREATE INDEX IF NOT EXISTS jw325_prestatie_file ON staging.jw325_prestatie (file_sha256, referentie_nummer);
