@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import shutil
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,9 +174,20 @@ def _move(src, dest_dir, sha: str, data: bytes):
     return dest
 
 
+#: COPY column lists per connection and staging table (one catalogue query per table, not per file)
+_COPY_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _copy_columns(conn: psycopg.Connection, table: str) -> list[str]:
+    per_conn = _COPY_COLUMNS.setdefault(conn, {})
+    if table not in per_conn:
+        per_conn[table] = [c for c in table_columns(conn, table) if c not in LINEAGE]
+    return per_conn[table]
+
+
 def _copy_rows(conn: psycopg.Connection, msg: ijw.Message, batch_id: int, sha: str) -> None:
     for table, source in STAGING[msg.bericht_type]:
-        columns = [c for c in table_columns(conn, table) if c not in LINEAGE]
+        columns = _copy_columns(conn, table)
         rows = [msg.header] if source == "header" else (rec.flat(msg.header) for rec in msg.records)
         with conn.cursor().copy(
             f"COPY {table} (batch_id, file_sha256, {', '.join(columns)}) FROM STDIN"
