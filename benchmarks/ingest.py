@@ -442,7 +442,7 @@ def _row(step: str, m: dict, lines: int | None = None, size: int | None = None) 
     rate = f"{lines / m['seconds']:,.0f}" if lines else ""
     mbps = f"{size / 2**20 / m['seconds']:,.1f}" if size else ""
     rss = f"{m['peak_rss_mb']:,.0f}" if "peak_rss_mb" in m else ""
-    return f"{step:<26}{m['seconds']:>10.2f}{rate:>12}{mbps:>9}{rss:>15}"
+    return f"{step:<32}{m['seconds']:>10.2f}{rate:>12}{mbps:>9}{rss:>15}"
 
 
 def _total(steps: dict) -> dict:
@@ -458,7 +458,7 @@ def report(gen: dict, setup: dict, ingest: dict, to_sql: dict | None) -> str:
     out = [
         f"corpus: {lines:,} declaration lines in {gen['files']:,} JW323 files ({size / 2**20:,.1f} MB) "
         f"from {gen['providers']} providers; {gen['jw301_files']:,} JW301 files",
-        f"{'step':<26}{'seconds':>10}{'lines/s':>12}{'MB/s':>9}{'peak RSS MB':>15}",
+        f"{'step':<32}{'seconds':>10}{'lines/s':>12}{'MB/s':>9}{'peak RSS MB':>15}",
         _row("generate (not ingest)", {"seconds": gen["seconds"]}, lines, size),
         _row("setup: JW301 (not timed)", setup),
         _row("stage (parse+pseudo+COPY)", steps["stage"], lines, size),
