@@ -118,3 +118,14 @@ def small_corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus")
     synth.generate(out, seed=7, year=2025, clients=80, providers=6)
     return out
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Airflow metadata (SQLite in the session's AIRFLOW_HOME), migrated once, for dag.test()."""
+    import subprocess
+    import sys
+
+    airflow = Path(sys.executable).with_name("airflow")
+    res = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]

@@ -210,7 +210,7 @@ BROKEN_EXAMPLE = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def cmd_demo(args) -> int:
-    from jeugdhulp import localenv, marts, synth, warehouse
+    from jeugdhulp import localenv, synth, warehouse
 
     started = time.monotonic()
     t = _step("starting the embedded warehouse (PostgreSQL)")

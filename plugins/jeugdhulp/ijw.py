@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,13 +16,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.dags]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cbs"
 TABLES = {"85100NED", "84135NED", "85098NED", "83454NED", "03759ned"}
-
-
-@pytest.fixture(scope="module")
-def airflow_db():
-    airflow = Path(sys.executable).with_name("airflow")
-    res = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ)
-    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
 
 
 @pytest.fixture

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
 from corpus import copy_corpus, expected_mart, mart_rows, prestaties
 
 pytestmark = [pytest.mark.integration, pytest.mark.dags]
-
-
-@pytest.fixture(scope="module")
-def airflow_db():
-    """Airflow metadata (SQLite in the session's AIRFLOW_HOME), migrated once."""
-    airflow = Path(sys.executable).with_name("airflow")
-    res = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ)
-    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
 
 
 @pytest.fixture
