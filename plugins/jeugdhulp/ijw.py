@@ -92,8 +92,13 @@ def _schema(xsd_dir: str, bericht_type: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(path)))
 
 
+@lru_cache(maxsize=1024)
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    return _local_name(tag) if isinstance(tag, str) else ""
 
 
 class _Reader:
@@ -101,6 +106,11 @@ class _Reader:
 
     def __init__(self, path: str | os.PathLike):
         self.path = path
+        self._kids: dict = {}  # element -> {local name: first child of that name}
+
+    def forget(self) -> None:
+        """Drop the child maps (call per item, so a large file does not keep them all)."""
+        self._kids.clear()
 
     def fail(self, el, reason: str):
         raise IjwParseError(self.path, reason, getattr(el, "sourceline", None))
@@ -139,9 +149,14 @@ class _Reader:
         return int(value)
 
     def child(self, el, name: str, required: bool = True):
-        for c in el:
-            if _local(c.tag) == name:
-                return c
+        kids = self._kids.get(el)
+        if kids is None:
+            kids = self._kids[el] = {}
+            for c in el:
+                kids.setdefault(_local(c.tag), c)
+        found = kids.get(name)
+        if found is not None:
+            return found
         if required:
             self.fail(el, f"{_local(el.tag)}/{name} is missing")
         return None
@@ -432,6 +447,7 @@ def _parse_jw323(r: _Reader, root, header: dict, pseudonymise) -> Message:
         attrs = _client_attrs(r, client, pseudonymise)
         for p in _items(r.child(client, "Prestaties"), "Prestatie"):
             msg.records.append(Record(attrs, _prestatie(r, p), p.sourceline))
+        r.forget()
     if not msg.records:
         r.fail(decl, "declaration has no Prestatie")
     return msg
