@@ -19,7 +19,8 @@ import logging
 import os
 import shutil
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,32 +197,48 @@ def _copy_rows(conn: psycopg.Connection, msg: ijw.Message, batch_id: int, sha: s
                 copy.write_row((batch_id, sha, *[row.get(c) for c in columns]))
 
 
+@dataclass
+class ReadFile:
+    """A landing file read, hashed and parsed (or with the reason it could not be parsed)."""
+
+    data: bytes
+    sha: str
+    msg: ijw.Message | None
+    reason: str | None
+
+
+def read_file(path, pseudonymise: Callable[[str], str], xsd_dir: str | None = None) -> ReadFile:
+    """Read, hash and parse one file; no database work, so it can run ahead of the COPYs."""
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        if len(data) > ijw.MAX_FILE_BYTES:
+            raise ijw.IjwParseError(path.name, f"file is {len(data)} bytes, above the iJw limit of 25 MB (OP179)")
+        return ReadFile(data, sha, ijw.parse(path.name, pseudonymise, data=data, xsd_dir=xsd_dir), None)
+    except ijw.IjwParseError as exc:
+        return ReadFile(data, sha, None, exc.reason)
+    except Exception as exc:  # a parser bug on odd input still ends the file in one state
+        log.exception("unexpected error parsing %s", path.name)
+        return ReadFile(data, sha, None, f"could not be parsed ({type(exc).__name__}: {exc}); please report this file")
+
+
 def stage_file(
     conn: psycopg.Connection,
     path: Path,
     batch_id: int,
-    pseudonymise: Callable[[str], str],
+    read: ReadFile,
     *,
     archive: Path,
     quarantine: Path,
-    xsd_dir: str | None = None,
 ) -> tuple[str, str | None, ijw.Message | None]:
-    """Stage one file; returns (state, reason, message). state: staged|quarantined|duplicate."""
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+    """Stage one read file; returns (state, reason, message). state: staged|quarantined|duplicate."""
+    data, sha, msg, reason = read.data, read.sha, read.msg, read.reason
     known = conn.execute(
         "SELECT state FROM meta.file_manifest WHERE file_sha256 = %s", (sha,)
     ).fetchone()
     if known:  # same content as a file already processed: it goes where that one went
         _move(path, quarantine if known[0] == "quarantined" else archive, sha, data)
         return "duplicate", None, None
-    try:
-        if len(data) > ijw.MAX_FILE_BYTES:
-            raise ijw.IjwParseError(path.name, f"file is {len(data)} bytes, above the iJw limit of 25 MB (OP179)")
-        msg = ijw.parse(path.name, pseudonymise, data=data, xsd_dir=xsd_dir)
-        reason = None
-    except ijw.IjwParseError as exc:
-        msg, reason = None, exc.reason
     try:
         with conn.transaction():
             if msg is not None:
@@ -272,25 +289,28 @@ def stage_landing(
     landing: Path | None = None,
     archive: Path | None = None,
     quarantine: Path | None = None,
-    files: Iterable[Path] | None = None,
     xsd_dir: str | None = None,
 ) -> StageReport:
     landing = landing or config.landing_dir()
     archive = archive or config.archive_dir()
     quarantine = quarantine or config.quarantine_dir()
     report = StageReport(batch_id)
-    for path in files if files is not None else landing_files(landing):
-        state, reason, msg = stage_file(
-            conn, path, batch_id, pseudonymise, archive=archive, quarantine=quarantine, xsd_dir=xsd_dir
-        )
-        if state == "duplicate":
-            report.already_processed.append(path.name)
-        elif state == "quarantined":
-            report.quarantined[path.name] = reason
-            log.warning("quarantined %s: %s", path.name, reason)
-        else:
-            report.staged.append(path.name)
-            report.rows[msg.bericht_type] = report.rows.get(msg.bericht_type, 0) + len(msg.records)
+    paths = landing_files(landing)
+    # one file is read and parsed in a thread while the previous one is COPYed (bounded: one ahead)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ijw-parse") as pool:
+        ahead = pool.submit(read_file, paths[0], pseudonymise, xsd_dir) if paths else None
+        for i, path in enumerate(paths):
+            read = ahead.result()
+            ahead = pool.submit(read_file, paths[i + 1], pseudonymise, xsd_dir) if i + 1 < len(paths) else None
+            state, reason, msg = stage_file(conn, path, batch_id, read, archive=archive, quarantine=quarantine)
+            if state == "duplicate":
+                report.already_processed.append(path.name)
+            elif state == "quarantined":
+                report.quarantined[path.name] = reason
+                log.warning("quarantined %s: %s", path.name, reason)
+            else:
+                report.staged.append(path.name)
+                report.rows[msg.bericht_type] = report.rows.get(msg.bericht_type, 0) + len(msg.records)
     with conn.transaction():
         conn.execute(
             "UPDATE meta.load_batch SET status = 'staged' WHERE batch_id = %s", (batch_id,)
