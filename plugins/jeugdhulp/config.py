@@ -59,8 +59,3 @@ def pg_data_dir() -> Path:
 
 def pg_port() -> int:
     return int(os.environ.get("JEUGDHULP_PG_PORT", "54329"))
-
-
-def mode() -> str:
-    """``production`` (default), ``demo`` or ``test``."""
-    return os.environ.get("JEUGDHULP_MODE", "production")
