@@ -174,13 +174,13 @@ def cmd_dag_test(args) -> int:
     return 0 if state.endswith("success") else 1
 
 
-def _local_cluster_env(mode: str = "demo") -> dict[str, str]:
+def _local_cluster_env() -> dict[str, str]:
     from jeugdhulp import localenv
     from jeugdhulp.db import Cluster
 
     cluster = Cluster.default()
     cluster.start()
-    return {**os.environ, **localenv.airflow_env(cluster, mode)}
+    return {**os.environ, **localenv.airflow_env(cluster)}
 
 
 def cmd_airflow(args) -> int:

@@ -33,7 +33,7 @@ def pseudonym_key() -> str:
     return privacy.key_from_env()  # raises with the explanation
 
 
-def airflow_env(cluster: Cluster, mode: str = "demo") -> dict[str, str]:
+def airflow_env(cluster: Cluster) -> dict[str, str]:
     """Env vars for running Airflow on this project's DAGs against the embedded warehouse."""
     home = config.local_dir() / "airflow"
     home.mkdir(parents=True, exist_ok=True)
@@ -51,7 +51,7 @@ def airflow_env(cluster: Cluster, mode: str = "demo") -> dict[str, str]:
         "AIRFLOW_CONN_JEUGDHULP_PSEUDONYM": json.dumps({"conn_type": "generic", "password": key}),
         config.WAREHOUSE_URL_ENV: cluster.url("warehouse"),
         privacy.KEY_ENV: key,
-        "JEUGDHULP_MODE": mode,
+        "JEUGDHULP_MODE": "demo",
         # `airflow standalone` starts its components as `airflow …` found on PATH
         "PATH": os.pathsep.join(p for p in (str(airflow_bin().parent), os.environ.get("PATH")) if p),
         "PYTHONPATH": os.pathsep.join(
