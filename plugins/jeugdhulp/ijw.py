@@ -92,17 +92,43 @@ def _schema(xsd_dir: str, bericht_type: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(path)))
 
 
-@lru_cache(maxsize=1024)
-def _local_name(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+#: tag -> local name; bounded (a hostile file may hold many distinct tags)
+_LOCAL_NAMES: dict = {}
+_LOCAL_NAMES_MAX = 4096
 
 
 def _local(tag) -> str:
-    return _local_name(tag) if isinstance(tag, str) else ""
+    """Local name of a tag ('' for a non-element child such as an unresolved entity)."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) >= _LOCAL_NAMES_MAX:
+            _LOCAL_NAMES.clear()
+        _LOCAL_NAMES[tag] = name
+    return name
+
+
+def _first_children(el) -> dict:
+    """{local name: first child of that name} (what :meth:`_Reader.child` looks up)."""
+    kids: dict = {}
+    for c in el:
+        name = _LOCAL_NAMES.get(c.tag) or _local(c.tag)
+        if name not in kids:
+            kids[name] = c
+    return kids
+
+
+#: LDT_Datum text -> date (bounded; the same few dates repeat on every line of a file)
+_DATES: dict = {}
+_DATES_MAX = 4096
 
 
 class _Reader:
-    """Typed access to element text with errors that name the element and its line."""
+    """Typed access to element text with errors that name the element and its line.
+
+    ``text``/``date``/``integer`` look a child up by local name (the first of that name); the
+    ``k*`` variants take the parent's child map from :func:`_first_children`, for hot loops.
+    """
 
     def __init__(self, path: str | os.PathLike):
         self.path = path
@@ -118,30 +144,56 @@ class _Reader:
     def children(self, el) -> dict:
         return {_local(c.tag): c for c in el}
 
+    def kids(self, el) -> dict:
+        kids = self._kids.get(el)
+        if kids is None:
+            kids = self._kids[el] = _first_children(el)
+        return kids
+
     def text(self, el, name: str, required: bool = True) -> str | None:
-        child = self.child(el, name, required=False)
-        if child is None or child.text is None or not child.text.strip():
-            if required:
-                self.fail(el, f"{_local(el.tag)}/{name} is missing or empty")
-            return None
-        return child.text.strip()
+        return self.ktext(el, self.kids(el), name, required)
 
     def date(self, el, name: str, required: bool = True) -> dt.date | None:
-        value = self.text(el, name, required)
+        return self.kdate(el, self.kids(el), name, required)
+
+    def integer(self, el, name: str, required: bool = True) -> int | None:
+        return self.kinteger(el, self.kids(el), name, required)
+
+    def ktext(self, el, kids: dict, name: str, required: bool = True) -> str | None:
+        child = kids.get(name)
+        if child is not None:
+            text = child.text
+            if text is not None:
+                text = text.strip()
+                if text:
+                    return text
+        if required:
+            self.fail(el, f"{_local(el.tag)}/{name} is missing or empty")
+        return None
+
+    def kdate(self, el, kids: dict, name: str, required: bool = True) -> dt.date | None:
+        value = self.ktext(el, kids, name, required)
         if value is None:
             return None
+        found = _DATES.get(value)
+        if found is not None:
+            return found
         if not _DATE_RE.fullmatch(value):
             return self._bad_date(el, name, value)
         try:
-            return dt.date.fromisoformat(value)
+            found = dt.date.fromisoformat(value)
         except ValueError:
             return self._bad_date(el, name, value)
+        if len(_DATES) >= _DATES_MAX:
+            _DATES.clear()
+        _DATES[value] = found
+        return found
 
     def _bad_date(self, el, name, value):
         self.fail(el, f"{_local(el.tag)}/{name} '{value}' is not a valid date (YYYY-MM-DD)")
 
-    def integer(self, el, name: str, required: bool = True) -> int | None:
-        value = self.text(el, name, required)
+    def kinteger(self, el, kids: dict, name: str, required: bool = True) -> int | None:
+        value = self.ktext(el, kids, name, required)
         if value is None:
             return None
         if not (value.isascii() and value.isdigit()):  # str.isdigit() alone accepts '²' (int() then fails)
@@ -149,12 +201,7 @@ class _Reader:
         return int(value)
 
     def child(self, el, name: str, required: bool = True):
-        kids = self._kids.get(el)
-        if kids is None:
-            kids = self._kids[el] = {}
-            for c in el:
-                kids.setdefault(_local(c.tag), c)
-        found = kids.get(name)
+        found = self.kids(el).get(name)
         if found is not None:
             return found
         if required:
@@ -182,7 +229,7 @@ def read_document(path: str | os.PathLike, data: bytes | None = None):
             raise IjwParseError(path, f"file is {size} bytes, above the iJw limit of 25 MB (OP179)")
         with open(path, "rb") as fh:
             data = fh.read()
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(): no copy of the whole file)
         raise IjwParseError(path, "file is empty")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # refused before libxml2 sees it
         raise IjwParseError(path, "document has a DOCTYPE/DTD; iJw messages never do (refused: XXE/entity expansion)")
@@ -454,25 +501,39 @@ def _parse_jw323(r: _Reader, root, header: dict, pseudonymise) -> Message:
 
 
 def _prestatie(r: _Reader, p) -> dict:
-    """A JW323 Prestatie (also returned, unchanged, in a JW325)."""
-    c = r.children(p)
-    ref, pp, bedrag = c.get("ProductReferentie"), c.get("ProductPeriode"), c.get("IngediendBedrag")
+    """A JW323 Prestatie (also returned, unchanged, in a JW325). The hot loop of a declaration:
+    one pass over the children of each element, no per-element cache in the reader."""
+    kids: dict = {}
+    repeated = False
+    for c in p:
+        name = _LOCAL_NAMES.get(c.tag) or _local(c.tag)
+        if name in kids:
+            repeated = True
+        else:
+            kids[name] = c
+    groups = r.children(p) if repeated else kids  # a repeated group element: the last one counts
+    ref, pp, bedrag = groups.get("ProductReferentie"), groups.get("ProductPeriode"), groups.get("IngediendBedrag")
     if ref is None or pp is None or bedrag is None:
         r.fail(p, "Prestatie lacks ProductReferentie, ProductPeriode or IngediendBedrag")
-    return {
-        "referentie_nummer": r.text(ref, "ReferentieNummer"),
-        "vorig_referentie_nummer": r.text(ref, "VorigReferentieNummer", required=False),
-        "toewijzing_nummer": r.integer(p, "ToewijzingNummer"),
-        "product_categorie": r.text(p, "ProductCategorie"),
-        "product_code": r.text(p, "ProductCode"),
-        "product_periode_begindatum": r.date(pp, "Begindatum"),
-        "product_periode_einddatum": r.date(pp, "Einddatum"),
-        "geleverd_volume": r.integer(p, "GeleverdVolume"),
-        "eenheid": r.text(p, "Eenheid"),
-        "product_tarief": r.integer(p, "ProductTarief", required=False),
-        "ingediend_bedrag": r.integer(bedrag, "Bedrag"),
-        "debet_credit": _debet_credit(r, bedrag),
+    ref_kids, pp_kids, bedrag_kids = _first_children(ref), _first_children(pp), _first_children(bedrag)
+    item = {
+        "referentie_nummer": r.ktext(ref, ref_kids, "ReferentieNummer"),
+        "vorig_referentie_nummer": r.ktext(ref, ref_kids, "VorigReferentieNummer", False),
+        "toewijzing_nummer": r.kinteger(p, kids, "ToewijzingNummer"),
+        "product_categorie": r.ktext(p, kids, "ProductCategorie"),
+        "product_code": r.ktext(p, kids, "ProductCode"),
+        "product_periode_begindatum": r.kdate(pp, pp_kids, "Begindatum"),
+        "product_periode_einddatum": r.kdate(pp, pp_kids, "Einddatum"),
+        "geleverd_volume": r.kinteger(p, kids, "GeleverdVolume"),
+        "eenheid": r.ktext(p, kids, "Eenheid"),
+        "product_tarief": r.kinteger(p, kids, "ProductTarief", False),
+        "ingediend_bedrag": r.kinteger(bedrag, bedrag_kids, "Bedrag"),
     }
+    dc = r.ktext(bedrag, bedrag_kids, "DebetCredit")
+    if dc != "D" and dc != "C":
+        r.fail(bedrag, f"DebetCredit '{dc}' is not D or C")
+    item["debet_credit"] = dc
+    return item
 
 
 def _parse_jw325(r: _Reader, root, header_fields: dict, pseudonymise) -> Message:
