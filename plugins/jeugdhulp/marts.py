@@ -1,16 +1,33 @@
-"""Mart refresh and the read-outs the demo and reports print."""
+"""Mart refresh, closing a P&C month, and the read-outs the demo and reports print."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg
 
-#: materialized views in schema ``mart``, refreshed in this order
-MARTS = ("mart.declaratie_gemeente_maand", "mart.dq_scorecard_aanbieder_maand")
+from jeugdhulp import forecast
+
+#: materialized views in schema ``mart``, refreshed in this order (later ones read earlier ones)
+MARTS = (
+    "mart.declaratie_gemeente_maand",
+    "mart.dq_scorecard_aanbieder_maand",
+    "mart.contract_realisatie",
+    "mart.contract_plafond_aanbieder_jaar",
+    "mart.declaratiegedrag_aanbieder_maand",
+    "mart.afwijzing_retourcode_aanbieder_maand",
+    "mart.instroom_uitstroom_gemeente_maand",
+    "mart.trajectduur_gemeente_jaar",
+    "mart.wachttijd_gemeente_maand",
+    "mart.pc_gemeente_maand",
+    "mart.pc_gemeente_jaar",
+)
 
 
 def refresh(conn: psycopg.Connection) -> dict[str, int]:
-    """Refresh every mart (CONCURRENTLY once populated, so readers are never blocked)."""
-    counts = {}
+    """Recompute the forecast tables, then refresh every mart (CONCURRENTLY once populated, so
+    readers are never blocked). Returns the row count per mart."""
+    counts = forecast.refresh(conn)
     for mart in MARTS:
         schema, name = mart.split(".")
         populated = conn.execute(
@@ -22,6 +39,37 @@ def refresh(conn: psycopg.Connection) -> dict[str, int]:
     return counts
 
 
+class PeriodClosedError(ValueError):
+    pass
+
+
+def close_month(conn: psycopg.Connection, maand: dt.date) -> int:
+    """Freeze the P&C figures of ``maand`` (mart.pc_gemeente_maand as refreshed now). A closed month
+    is never rewritten: closing it again raises :class:`PeriodClosedError`. Returns frozen rows."""
+    maand = maand.replace(day=1)
+    with conn.transaction():
+        conn.execute("LOCK TABLE core.pc_afsluiting IN EXCLUSIVE MODE")
+        gesloten = conn.execute("SELECT gesloten_op FROM core.pc_afsluiting WHERE maand = %s", (maand,)).fetchone()
+        if gesloten:
+            raise PeriodClosedError(
+                f"{maand:%Y-%m} was already closed on {gesloten[0]:%d-%m-%Y %H:%M}; its figures stay as they were. "
+                "Later corrections show as correctie_na_afsluiting_bedrag in mart.pc_gemeente_maand_vastgesteld."
+            )
+        conn.execute(
+            "INSERT INTO core.pc_afsluiting (maand, peildatum) SELECT %s, peildatum FROM core.peildatum", (maand,)
+        )
+        return conn.execute(
+            """
+            INSERT INTO core.pc_afsluiting_cijfer (maand, gemeente, product_categorie, begroting_bedrag,
+                realisatie_bedrag, nog_te_declareren_bedrag, verplichting_bedrag, aantal_jeugdigen)
+            SELECT maand, gemeente, product_categorie, begroting_bedrag, realisatie_bedrag,
+                   nog_te_declareren_bedrag, verplichting_bedrag, aantal_jeugdigen
+            FROM mart.pc_gemeente_maand WHERE maand = %s
+            """,
+            (maand,),
+        ).rowcount
+
+
 def declared_per_gemeente_maand(conn: psycopg.Connection) -> list[tuple]:
     """(gemeente_naam, maand, ingediend_bedrag cents) summed over product categories."""
     return conn.execute(
@@ -31,6 +79,21 @@ def declared_per_gemeente_maand(conn: psycopg.Connection) -> list[tuple]:
         GROUP BY gemeente_naam, maand
         ORDER BY gemeente_naam, maand
         """
+    ).fetchall()
+
+
+def pc_summary(conn: psycopg.Connection, jaar: int | None = None) -> list[tuple]:
+    """(gemeente_naam, begroting, realisatie, nog te declareren, rest verplichting, prognose,
+    prognose % begroting, jeugdigen per 1000) per gemeente for ``jaar`` (default: latest)."""
+    return conn.execute(
+        """
+        SELECT gemeente_naam, begroting_bedrag, realisatie_bedrag, nog_te_declareren_bedrag,
+               verplichting_rest_jaar_bedrag, prognose_bedrag, prognose_begroting_pct, jeugdigen_per_1000
+        FROM mart.pc_gemeente_jaar
+        WHERE jaar = coalesce(%s, (SELECT max(jaar) FROM mart.pc_gemeente_jaar WHERE realisatie_bedrag <> 0))
+        ORDER BY gemeente_naam
+        """,
+        (jaar,),
     ).fetchall()
 
 

@@ -30,7 +30,7 @@ def test_amount_columns_are_integer_cents(conn):
             SELECT n.nspname || '.' || c.relname || '.' || a.attname, format_type(a.atttypid, a.atttypmod)
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname IN ('core', 'mart') AND c.relkind IN ('r', 'v', 'm') AND a.attnum > 0
-              AND (a.attname LIKE '%%bedrag%%' OR a.attname LIKE '%%tarief%%')
+              AND a.attname ~ '(bedrag|tarief|plafond|begroting)$'
             """
         ).fetchall()
     )
