@@ -171,7 +171,8 @@ def backtest(rows: list, valuation: int) -> list[BacktestRow]:
             actual[gemeente, o] += sum(lags.values())
     first = min((o for origins in now.cells.values() for o in origins), default=valuation)
     out = []
-    for v in range(first + 1, valuation - MATURE_MONTHS + 1):
+    # start once a few origins have developed: before that the factors rest on nothing
+    for v in range(first + BACKTEST_AGES + 1, valuation - MATURE_MONTHS + 1):
         past = Triangle.from_rows(rows, valuation=v)
         per_gemeente: dict[tuple[str, int], int] = defaultdict(int)
         for e in estimate(past, v):

@@ -36,3 +36,13 @@ def test_amount_columns_are_integer_cents(conn):
     )
     assert "mart.declaratie_gemeente_maand.ingediend_bedrag" in types
     assert set(types.values()) == {"bigint"}, types
+
+
+def test_code_list_copies_in_sql_match_the_reference_module(conn):
+    from jeugdhulp.reference import PRODUCT_CATEGORIEEN
+
+    assert dict(conn.execute("SELECT product_categorie, omschrijving FROM core.productcategorie")) == PRODUCT_CATEGORIEEN
+    assert conn.execute("SELECT count(*) FROM core.retourcode").fetchone()[0] > 50
+    groups = dict(conn.execute("SELECT reden_beeindiging, reden_groep FROM core.reden_beeindiging"))
+    assert groups["31"] == "volgens plan" and groups["20"] == "tijdelijk"
+    assert {groups[c] for c in ("32", "33", "34", "35")} == {"voortijdig"}

@@ -37,28 +37,41 @@ INSERT INTO core.gemeente_rol (gemeente, rol) VALUES
     ('1896', 'gemeente_1896'), ('0193', 'gemeente_0193')
 ON CONFLICT DO NOTHING;
 
-CREATE OR REPLACE VIEW mart.declaratie_gemeente_maand_beveiligd WITH (security_barrier = true) AS
-SELECT d.*
-FROM mart.declaratie_gemeente_maand d
-WHERE EXISTS (SELECT 1 FROM pg_roles f                 -- the region's finance staff see every gemeente
-              WHERE f.rolname = 'finance_reader' AND pg_has_role(current_user, f.oid, 'MEMBER'))
-   OR EXISTS (
-        SELECT 1
-        FROM core.gemeente_rol gr
-        JOIN pg_roles r ON r.rolname = gr.rol          -- a mapped role that does not exist matches nothing
-        WHERE gr.gemeente = d.gemeente
-          AND pg_has_role(current_user, r.oid, 'MEMBER'));
-
-COMMENT ON VIEW mart.declaratie_gemeente_maand_beveiligd IS
-    'Als mart.declaratie_gemeente_maand, maar u ziet alleen de rijen van de gemeente(n) waarvoor uw databaserol bevoegd is (core.gemeente_rol).';
+-- One secured view per gemeente-level relation in mart (every table, view or materialized view
+-- with a column "gemeente"), named <relation>_beveiligd, with the relation's comments.
 DO $$
-DECLARE c record;
+DECLARE
+    rel record;
+    kol record;
 BEGIN
-    FOR c IN SELECT a.attname, col_description('mart.declaratie_gemeente_maand'::regclass, a.attnum) AS txt
-             FROM pg_attribute a
-             WHERE a.attrelid = 'mart.declaratie_gemeente_maand'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+    FOR rel IN
+        SELECT c.oid, c.relname
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'mart'
+        WHERE c.relkind IN ('r', 'v', 'm') AND c.relname NOT LIKE '%\_beveiligd'
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'gemeente' AND NOT a.attisdropped)
+        ORDER BY c.relname
     LOOP
-        EXECUTE format('COMMENT ON COLUMN mart.declaratie_gemeente_maand_beveiligd.%I IS %L', c.attname, c.txt);
+        EXECUTE format($v$
+            CREATE OR REPLACE VIEW mart.%I WITH (security_barrier = true) AS
+            SELECT d.*
+            FROM mart.%I d
+            WHERE EXISTS (SELECT 1 FROM pg_roles f           -- the region's finance staff see every gemeente
+                          WHERE f.rolname = 'finance_reader' AND pg_has_role(current_user, f.oid, 'MEMBER'))
+               OR EXISTS (
+                    SELECT 1
+                    FROM core.gemeente_rol gr
+                    JOIN pg_roles r ON r.rolname = gr.rol    -- a mapped role that does not exist matches nothing
+                    WHERE gr.gemeente = d.gemeente
+                      AND pg_has_role(current_user, r.oid, 'MEMBER'))$v$,
+            rel.relname || '_beveiligd', rel.relname);
+        EXECUTE format('COMMENT ON VIEW mart.%I IS %L', rel.relname || '_beveiligd',
+            'Als mart.' || rel.relname || ', maar u ziet alleen de rijen van de gemeente(n) waarvoor uw databaserol bevoegd is (core.gemeente_rol).');
+        FOR kol IN SELECT a.attname, col_description(rel.oid, a.attnum) AS txt
+                   FROM pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN mart.%I.%I IS %L', rel.relname || '_beveiligd', kol.attname, kol.txt);
+        END LOOP;
     END LOOP;
 END $$;
 
@@ -91,7 +104,9 @@ BEGIN
     FOREACH rol IN ARRAY gemeente_rollen LOOP
         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = rol) THEN
             EXECUTE format('GRANT USAGE ON SCHEMA mart TO %I', rol);
-            EXECUTE format('GRANT SELECT ON mart.declaratie_gemeente_maand_beveiligd TO %I', rol);
+            EXECUTE (SELECT string_agg(format('GRANT SELECT ON mart.%I TO %I', c.relname, rol), '; ')
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'mart'
+                     WHERE c.relname LIKE '%\_beveiligd');
         END IF;
     END LOOP;
 END $$;
