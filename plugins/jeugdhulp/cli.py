@@ -5,6 +5,8 @@
     jeugdhulp ijw parse FILE...               one JSON object per record; bad file -> one-line error
     jeugdhulp dq replay BATCH_ID              re-audit what a batch left unpublished, publish what passes
     jeugdhulp contract template|demo|load     contract master-data workbook (template, demo, load)
+    jeugdhulp marts refresh                   recompute the forecast and refresh every mart
+    jeugdhulp pc close YYYY-MM | pc summary   close a P&C month (freeze it); the year per gemeente
     jeugdhulp export MART --format csv|xlsx   a mart for Excel (CSV: ; and decimal comma)
     jeugdhulp dag test DAG_ID                 run a DAG once through Airflow (dag.test)
     jeugdhulp airflow ARGS...                 the airflow CLI on this project (e.g. `standalone`)
@@ -143,6 +145,34 @@ def cmd_contract(args) -> int:
     return 0
 
 
+def cmd_marts(args) -> int:
+    from jeugdhulp import pipeline, warehouse
+
+    for mart, n in pipeline.refresh_marts(warehouse.warehouse_url()).items():
+        print(f"{mart}: {n} rows")
+    return 0
+
+
+def cmd_pc(args) -> int:
+    from jeugdhulp import marts, warehouse
+
+    with warehouse.connect() as conn:
+        warehouse.migrate(conn)
+        if args.pc_command == "summary":
+            print_pc_summary(conn)
+            return 0
+        try:
+            maand = dt.datetime.strptime(args.maand, "%Y-%m").date()
+        except ValueError:
+            return _die(f"month {args.maand!r} is not of the form YYYY-MM (e.g. 2025-03)")
+        try:
+            n = marts.close_month(conn, maand)
+        except marts.PeriodClosedError as exc:
+            return _die(str(exc))
+    print(f"closed {maand:%Y-%m}: {n} P&C rows frozen (see mart.pc_gemeente_maand_vastgesteld)")
+    return 0
+
+
 def cmd_export(args) -> int:
     from jeugdhulp import export, warehouse
 
@@ -222,6 +252,11 @@ def cmd_demo(args) -> int:
     s = synth.generate(landing, seed=args.seed, year=args.year, clients=args.clients)
     (landing / "JW323_kapot_voorbeeld.xml").write_bytes(BROKEN_EXAMPLE)
     print(f"    {_describe(s)}, plus 1 deliberately broken file ({time.monotonic() - t:.1f} s)")
+    from jeugdhulp import contract
+
+    workbook = contract.generate_demo_workbook(config.contract_dir() / f"contract_ijsselland_{args.year}.xlsx", args.year,
+                                               clients=args.clients)
+    print(f"    contract workbook (tariffs, ceilings, begroting) for contract management: {workbook}")
 
     logs = config.local_dir() / "logs"
     t = _step("initialising Airflow (metadata in its own database)")
@@ -233,7 +268,7 @@ def cmd_demo(args) -> int:
     # CBS open data comes from the bundled (illustrative) snapshot, served the way CBS serves it
     with SnapshotServer(config.INCLUDE_DIR / "cbs" / "snapshot") as cbs:
         env["AIRFLOW_CONN_CBS_STATLINE"] = json.dumps({"conn_type": "http", "host": cbs.base_url})
-        for dag_id in ("ijw_ingest", "cbs_statline", "marts_refresh"):
+        for dag_id in ("ijw_ingest", "cbs_statline", "contract_master_data", "marts_refresh"):
             t = _step(f"running DAG {dag_id} through Airflow (dag.test)")
             log_path = logs / f"demo-{dag_id}.log"
             _run_logged([sys.executable, "-m", "jeugdhulp.cli", "dag", "test", dag_id], env, log_path, dag_id)
@@ -288,6 +323,26 @@ def print_summary(conn) -> None:
         print(f"\nDeclared per inhabitant aged 0-17 (CBS population on 1 January {per_youth[0][1]}, illustrative snapshot):")
         for gemeente, _, youths, cents in per_youth:
             print(f"{gemeente:<16}{youths:>8,}".replace(",", ".") + f" youths  {euro(cents):>12}")
+    print_pc_summary(conn)
+
+
+def print_pc_summary(conn) -> None:
+    from jeugdhulp import forecast
+    from jeugdhulp.marts import euro, pc_summary
+
+    rows = pc_summary(conn)
+    if not rows:
+        return
+    peildatum = conn.execute("SELECT peildatum FROM core.peildatum").fetchone()[0]
+    jaar = conn.execute("SELECT max(jaar) FROM mart.pc_gemeente_jaar WHERE realisatie_bedrag <> 0").fetchone()[0]
+    print(f"\nP&C {jaar} per gemeente (mart.pc_gemeente_jaar; data up to declaration date {peildatum:%d-%m-%Y}):")
+    print(f"{'gemeente':<16}{'begroting':>17}{'realisatie':>17}{'nog te decl.':>15}{'prognose':>17}{'% begr.':>9}"
+          f"{'jeugd/1000':>11}")
+    for naam, begroting, realisatie, nog, _, prognose, pct, per_1000 in rows:
+        print(f"{naam:<16}{euro(begroting):>17}{euro(realisatie):>17}{euro(nog):>15}{euro(prognose):>17}"
+              f"{'' if pct is None else str(pct).replace('.', ','):>9}{'' if per_1000 is None else str(per_1000).replace('.', ','):>11}")
+    for age, n, mape, bias in forecast.backtest_summary(conn):
+        print(f"  forecast backtest, {age} month(s) after delivery: mean absolute error {mape} % (bias {bias} %, {n} estimates)")
 
 
 # --------------------------------------------------------------------------- main
@@ -336,6 +391,15 @@ def build_parser() -> argparse.ArgumentParser:
     ct_sub.add_parser("load", help="validate a workbook and load it as a new version").add_argument("file")
     ct.set_defaults(func=cmd_contract)
 
+    mr = sub.add_parser("marts", help="steering marts")
+    mr.add_argument("marts_command", choices=["refresh"], help="recompute the forecast and refresh every mart")
+    mr.set_defaults(func=cmd_marts)
+    pc = sub.add_parser("pc", help="planning & control periods")
+    pc_sub = pc.add_subparsers(dest="pc_command", required=True)
+    pc_close = pc_sub.add_parser("close", help="close a month: freeze its P&C figures (irreversible)")
+    pc_close.add_argument("maand", help="the month to close, YYYY-MM")
+    pc_sub.add_parser("summary", help="print the P&C year figures per gemeente")
+    pc.set_defaults(func=cmd_pc)
     ex = sub.add_parser("export", help="export a mart as CSV (Dutch Excel) or XLSX")
     ex.add_argument("mart", help="e.g. declaratie_gemeente_maand (schema mart)")
     ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")

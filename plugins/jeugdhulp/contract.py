@@ -526,7 +526,7 @@ def demo_data(year: int = 2025, providers: int = 12, clients: int = 9000) -> Con
     The providers of ``synth.aanbieders(providers)``, the tariffs of ``synth.CATALOGUS`` (the
     ones the synthetic declarations use), ceilings by each provider's share of the clients and a
     begroting per gemeente × categorie proportional to the gemeente's size and the categorie's
-    weight in the catalogue (about € 3.000 per youth per year, so roughly the synthetic spend).
+    weight × tariff in the catalogue (about € 9.000 per youth per year, roughly the synthetic spend).
     """
     from jeugdhulp import synth
 
@@ -539,13 +539,13 @@ def demo_data(year: int = 2025, providers: int = 12, clients: int = 9000) -> Con
         if (p.categorie, p.code) not in seen:
             seen.add((p.categorie, p.code))
             data.tarieven.append((year, p.categorie, p.code, p.eenheid, p.tarief))
-    totaal = clients * 300_000  # cents: ~ € 3.000 per youth per year
+    totaal = clients * 900_000  # cents: ~ € 9.000 per youth per year
     gewicht_a = sum(a.gewicht for a in aanbieders)
     for a in aanbieders:  # 10 % headroom above the expected share
         data.plafonds.append((year, a.agb, round(totaal * 1.1 * a.gewicht / gewicht_a / 100_000) * 100_000))
     categorie_gewicht: dict[str, int] = {}
     for p in synth.CATALOGUS:
-        categorie_gewicht[p.categorie] = categorie_gewicht.get(p.categorie, 0) + p.gewicht
+        categorie_gewicht[p.categorie] = categorie_gewicht.get(p.categorie, 0) + p.gewicht * (p.tarief or 10_000)
     som_c = sum(categorie_gewicht.values())
     som_g = sum(g.gewicht for g in synth.ijsselland())
     for g in synth.ijsselland():
