@@ -1,0 +1,81 @@
+"""Dutch number and date notation, and the small-cell rule every report output applies.
+
+Money is integer euro cents until it is shown: ``euro(123456)`` -> ``'€ 1.234,56'``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+#: what a suppressed cell shows, in HTML, PDF and XLSX alike
+SUPPRESSED = "<5"
+#: a cell counting 1..MIN_CELL-1 youths (or their trajectories) is suppressed; 0 describes nobody
+MIN_CELL = 5
+
+MAANDEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+           "oktober", "november", "december")
+MAANDEN_KORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def is_small(n) -> bool:
+    """True for a count of 1-4: a cell that would describe fewer than 5 youths."""
+    return isinstance(n, int) and not isinstance(n, bool) and 0 < n < MIN_CELL
+
+
+def _thousands(whole: int) -> str:
+    return f"{whole:,}".replace(",", ".")
+
+
+def euro(cents: int) -> str:
+    """123456789 -> '€ 1.234.567,89'; -2550 -> '-€ 25,50' (the notation of jeugdhulp.marts.euro)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}€ {_thousands(whole)},{rest:02d}"
+
+
+def getal(value, decimals: int = 0) -> str:
+    """1234567 -> '1.234.567'; getal(12.345, 1) -> '12,3'."""
+    if decimals == 0:
+        return ("-" if value < 0 else "") + _thousands(abs(int(round(value))))
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals))
+    whole, _, frac = f"{abs(q):f}".partition(".")
+    return ("-" if q < 0 else "") + _thousands(int(whole)) + "," + frac
+
+
+def pct(value, decimals: int = 1) -> str:
+    """97.5 -> '97,5%'."""
+    return getal(value, decimals) + "%"
+
+
+def datum(d: dt.date | dt.datetime) -> str:
+    """dd-mm-jjjj."""
+    return f"{d:%d-%m-%Y}"
+
+
+def maand(d: dt.date, kort: bool = False) -> str:
+    """2025-10-01 -> 'oktober 2025' (kort: 'okt 2025')."""
+    return f"{(MAANDEN_KORT if kort else MAANDEN)[d.month - 1]} {d.year}"
+
+
+def cell(value, kind: str) -> str:
+    """A value as a report shows it, by column kind (see :class:`jeugdhulp.reports.model.Col`)."""
+    if value == SUPPRESSED:
+        return SUPPRESSED
+    if value is None:
+        return "–"
+    if kind == "bedrag":
+        return euro(value)
+    if kind in ("aantal", "jeugdigen", "getal"):
+        return getal(value)
+    if kind == "per1000":
+        return getal(value, 1)
+    if kind == "pct":
+        return pct(value)
+    if kind == "factor":
+        return getal(value, 4)
+    if kind == "datum":
+        return datum(value)
+    if kind == "maand":
+        return maand(value, kort=True)
+    return str(value)
