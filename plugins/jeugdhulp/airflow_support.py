@@ -28,7 +28,7 @@ def pseudonym_key() -> str:
 
 
 def storage(kind: str):
-    """Landing/archive/quarantine folder as an ObjectStoragePath.
+    """Landing/archive/quarantine/outbox folder as an ObjectStoragePath.
 
     The Airflow Variable ``jeugdhulp_<kind>_url`` (e.g. ``s3://ijw-landing/ijsselland/``) wins;
     otherwise the local folder from ``JEUGDHULP_<KIND>``. The Variable ``jeugdhulp_storage_conn_id``
@@ -36,7 +36,8 @@ def storage(kind: str):
     """
     from airflow.sdk import ObjectStoragePath, Variable
 
-    local = {"landing": config.landing_dir, "archive": config.archive_dir, "quarantine": config.quarantine_dir}[kind]
+    local = {"landing": config.landing_dir, "archive": config.archive_dir, "quarantine": config.quarantine_dir,
+             "outbox": config.outbox_dir}[kind]
     url = Variable.get(f"jeugdhulp_{kind}_url", default=None) or f"file://{local()}"
     return ObjectStoragePath(url, conn_id=Variable.get("jeugdhulp_storage_conn_id", default=None))
 

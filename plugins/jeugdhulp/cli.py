@@ -8,6 +8,7 @@
     jeugdhulp marts refresh                   recompute the forecast and refresh every mart
     jeugdhulp pc close YYYY-MM | pc summary   close a P&C month (freeze it); the year per gemeente
     jeugdhulp export MART --format csv|xlsx   a mart for Excel (CSV: ; and decimal comma)
+    jeugdhulp report --period 2025-Q4         P&C report (PDF, HTML, XLSX) for the region or --gemeente
     jeugdhulp dag test DAG_ID                 run a DAG once through Airflow (dag.test)
     jeugdhulp airflow ARGS...                 the airflow CLI on this project (e.g. `standalone`)
     jeugdhulp demo [--clients N] [--ui]       everything end-to-end on a synthetic region
@@ -185,6 +186,33 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    """P&C report (bestuursrapportage / jaarverslag input) for the region or one gemeente."""
+    from jeugdhulp import reports, warehouse
+
+    out = Path(args.out) if args.out else config.outbox_dir()
+    try:
+        with warehouse.connect() as conn:
+            result = reports.run(conn, args.period, args.gemeente, out)
+    except (reports.PeriodError, reports.ReportDataError, ValueError) as exc:
+        return _die(str(exc))
+    print(f"{result['scope']} {result['period']} ({result['status']}, peildatum {result['peildatum']}, "
+          f"{result['suppressed_cells']} cells <5):")
+    for path in result["files"]:
+        print(f"  {path}")
+    return 0
+
+
+def _demo_reports(conn, period: str, gemeente: str = "0193") -> None:
+    from jeugdhulp import reports
+
+    t = _step(f"P&C reports {period} (bestuursrapportage) for the region and gemeente {gemeente}")
+    for g in (None, gemeente):
+        result = reports.run(conn, period, g, config.outbox_dir())
+        print(f"    {result['scope']}: " + ", ".join(Path(f).name for f in result["files"]))
+    print(f"    in {config.outbox_dir() / period} ({time.monotonic() - t:.1f} s)")
+
+
 # --------------------------------------------------------------------------- airflow
 
 
@@ -276,6 +304,7 @@ def cmd_demo(args) -> int:
 
     with warehouse.connect(env[config.WAREHOUSE_URL_ENV]) as conn:
         print_summary(conn)
+        _demo_reports(conn, f"{args.year}-Q4")
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
     print("Open the Airflow UI on the same data:  .venv/bin/jeugdhulp airflow standalone   (http://localhost:8080)")
     if args.ui:
@@ -405,6 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     ex.add_argument("--out", default=None, help="file to write (CSV default: stdout; XLSX default: MART.xlsx)")
     ex.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser("report", help="P&C report (PDF, HTML, XLSX) per gemeente or for the region")
+    rp.add_argument("--period", required=True, help="a quarter (2025-Q4, bestuursrapportage) or a year (2025)")
+    rp.add_argument("--gemeente", default=None, help="CBS code (0193) or name; default: the region")
+    rp.add_argument("--out", default=None, help="folder (default: the outbox, JEUGDHULP_OUTBOX); files go to OUT/PERIOD/")
+    rp.set_defaults(func=cmd_report)
 
     dag = sub.add_parser("dag", help="run a DAG once through Airflow")
     dag_sub = dag.add_subparsers(dest="dag_command", required=True)

@@ -44,6 +44,11 @@ def quarantine_dir() -> Path:
     return _path("JEUGDHULP_QUARANTINE", "data/quarantine")
 
 
+def outbox_dir() -> Path:
+    """Folder where the P&C reports are published (DAGs pc_reports_*), one subfolder per period."""
+    return _path("JEUGDHULP_OUTBOX", "data/outbox")
+
+
 def contract_dir() -> Path:
     """Folder where contract management drops the contract workbook (*.xlsx); the newest is loaded."""
     return _path("JEUGDHULP_CONTRACT_DIR", "data/contract")

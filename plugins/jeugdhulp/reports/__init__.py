@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from jeugdhulp.reports.data import scope_for, scopes
+from jeugdhulp.reports.data import ReportDataError, check_ready, scope_for, scopes
 from jeugdhulp.reports.fmt import SUPPRESSED
 from jeugdhulp.reports.model import Report, Scope
 from jeugdhulp.reports.period import Period, PeriodError
 
-__all__ = ["Period", "PeriodError", "Report", "Scope", "SUPPRESSED", "build", "render", "write", "run", "scopes",
+__all__ = ["Period", "PeriodError", "Report", "ReportDataError", "check_ready", "Scope", "SUPPRESSED", "build", "render", "write", "run", "scopes",
            "scope_for"]
 
 

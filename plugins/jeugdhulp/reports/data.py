@@ -25,6 +25,22 @@ DQ_DREMPEL = 95.0
 _SCOPE = "(%(g)s::text IS NULL OR {col} = %(g)s)"
 
 
+class ReportDataError(RuntimeError):
+    """The marts a report reads are missing or not refreshed yet."""
+
+
+def check_ready(conn: psycopg.Connection) -> None:
+    rows = dict(conn.execute(
+        "SELECT matviewname, ispopulated FROM pg_matviews WHERE schemaname = 'mart' AND matviewname = ANY(%s)",
+        (["pc_gemeente_maand", "pc_gemeente_jaar", "instroom_uitstroom_gemeente_maand", "dq_scorecard_aanbieder_maand"],),
+    ).fetchall())
+    missing = [m for m in ("pc_gemeente_maand", "pc_gemeente_jaar", "instroom_uitstroom_gemeente_maand",
+                           "dq_scorecard_aanbieder_maand") if not rows.get(m)]
+    if missing:
+        raise ReportDataError("the marts are not refreshed yet (" + ", ".join(f"mart.{m}" for m in missing)
+                              + "): run the DAG marts_refresh (or jeugdhulp.marts.refresh) first")
+
+
 def scopes(conn: psycopg.Connection) -> list[Scope]:
     """The region first, then every gemeente (core.gemeente)."""
     rows = conn.execute("SELECT gemeente, gemeente_naam FROM core.gemeente ORDER BY gemeente_naam").fetchall()
@@ -477,6 +493,7 @@ def dq_tables(conn, p: dict) -> tuple[Table, Table, dict]:
 
 
 def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.datetime | None = None) -> Report:
+    check_ready(conn)
     p = _params(scope, period)
     peildatum = conn.execute("SELECT peildatum FROM core.peildatum").fetchone()[0]
     cat = categorie_table(conn, p)
