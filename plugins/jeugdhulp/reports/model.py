@@ -83,7 +83,7 @@ class Table:
         # derived figures follow their basis
         for r in lines:
             for c in t.columns:
-                if c.basis and r.get(c.basis) == SUPPRESSED and r.get(c.key) != SUPPRESSED:
+                if c.basis and r.get(c.basis) == SUPPRESSED and r.get(c.key) not in (None, SUPPRESSED):
                     r[c.key] = SUPPRESSED
                     n += 1
         t.suppressed_cells = self.suppressed_cells + n

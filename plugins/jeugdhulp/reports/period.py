@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_PATTERN = re.compile(r"^\s*(\d{4})(?:\s*-\s*[QqKk]([1-4]))?\s*$")
+_PATTERN = re.compile(r"^\s*(\d{4})(?:\s*-?\s*[QqKk]([1-4]))?\s*$")
 
 
 class PeriodError(ValueError):
