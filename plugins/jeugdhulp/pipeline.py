@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from jeugdhulp import marts, quality, warehouse
+from jeugdhulp import mart_quality, marts, quality, warehouse
 from jeugdhulp.privacy import Pseudonymiser
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,13 @@ def publish(url: str, batch_id: int) -> dict:
 
 
 def refresh_marts(url: str) -> dict:
+    """Refresh the forecast and every mart, then check each mart with its GX suite (raises
+    MartQualityError naming the failing rules)."""
     with warehouse.connect(url) as conn:
         warehouse.migrate(conn)
-        return marts.refresh(conn)
+        counts = marts.refresh(conn)
+    rules = mart_quality.check(url, marts.MARTS)
+    return {**counts, "mart_rules_passed": len(rules)}
 
 
 def replay(url: str, batch_id: int, run_id: str | None = None) -> dict:

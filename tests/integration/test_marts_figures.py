@@ -212,3 +212,38 @@ def test_pc_gemeente_jaar_per_1000_youths_uses_cbs_denominators(seeded, db_url):
         ("0193", noemer["0193"][1], noemer["0193"][0], round(Decimal(1000) / noemer["0193"][1], 1),
          round(Decimal(2000) / beide, 1), round(356667 / noemer["0193"][1]), nl),
     ]
+
+
+def test_every_mart_has_a_gx_suite_and_passes_it(seeded, db_url):
+    from jeugdhulp import mart_quality
+
+    for mart in marts.MARTS:
+        assert mart_quality.suite_path(mart).exists(), mart
+    results = mart_quality.check(db_url, marts.MARTS)
+    assert {r.mart for r in results} == set(marts.MARTS)
+
+
+@pytest.mark.parametrize("mart, tamper, rule", [
+    ("mart.contract_realisatie", "UPDATE {t} SET netto_bedrag = netto_bedrag + 1 WHERE maand = '2025-01-01'",
+     {"MART-NETTO", "MART-AANSLUITING"}),
+    ("mart.pc_gemeente_maand", "UPDATE {t} SET prognose_bedrag = 0 WHERE gemeente = '0150' AND maand = '2025-02-01'",
+     {"MART-PROGNOSE"}),
+    ("mart.pc_gemeente_maand", "UPDATE {t} SET begroting_bedrag = begroting_bedrag + 5 WHERE maand = '2025-07-01'",
+     {"MART-BEGROTING"}),
+    ("mart.instroom_uitstroom_gemeente_maand", "UPDATE {t} SET uitstroom_voortijdig = 2 WHERE maand = '2025-04-01'",
+     {"MART-UITSTROOM"}),
+    ("mart.trajectduur_gemeente_jaar", "UPDATE {t} SET aantal_tot_3_maanden = 0 WHERE gemeente = '0193'",
+     {"MART-KLASSEN"}),
+    ("mart.declaratie_gemeente_maand", "DELETE FROM {t} WHERE gemeente = '0150'", {"MART-AANSLUITING"}),
+])
+def test_mart_suites_catch_an_inconsistent_mart(seeded, db_url, mart, tamper, rule):
+    """The suites can fail: run them on a tampered copy of the mart."""
+    from jeugdhulp import mart_quality
+
+    copy = f"scratch.{mart.split('.')[1]}"
+    seeded.execute("CREATE SCHEMA IF NOT EXISTS scratch")
+    seeded.execute(f"CREATE TABLE {copy} AS SELECT * FROM {mart}")
+    assert all(r.success for r in mart_quality.validate(db_url, mart, copy))
+    seeded.execute(tamper.format(t=copy))
+    failed = {r.regel_code for r in mart_quality.validate(db_url, mart, copy) if not r.success}
+    assert failed == rule

@@ -26,12 +26,11 @@ import logging
 import uuid
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from jeugdhulp import config, warehouse
+from jeugdhulp import config, gx_support, warehouse
 from jeugdhulp.cbs.client import CbsClient, CbsError, CbsShapeError, Observation
 from jeugdhulp.cbs.spec import PERIOD_RE, Config, Plan, TableSpec, load_config, resolve
 
@@ -163,20 +162,6 @@ def _stage(conn: psycopg.Connection, client: CbsClient, plan: Plan, load_id: int
 # --------------------------------------------------------------------------- audit
 
 
-@lru_cache(maxsize=4)
-def _gx(url: str):
-    """One ephemeral GX context and Postgres data source per warehouse (the calls quality.py uses)."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    scheme, rest = url.split("://", 1)
-    sa_url = f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
-    return ctx, ctx.data_sources.add_postgres("cbs_warehouse", connection_string=sa_url)
-
-
 def load_suite(target: str) -> dict:
     return json.loads((config.EXPECTATIONS_DIR / f"cbs_{target}.json").read_text())
 
@@ -185,7 +170,7 @@ def run_suite(url: str, suite_json: dict, load_id: int):
     """Run a suite on the staged rows of one load (``SELECT * FROM <stg> WHERE batch_id = …``)."""
     import great_expectations as gx
 
-    ctx, datasource = _gx(url)
+    ctx, datasource = gx_support.context(url, "cbs_warehouse")
     name = f"{suite_json['name']}_{int(load_id)}_{uuid.uuid4().hex[:8]}"
     asset = datasource.add_query_asset(
         name, query=f"SELECT * FROM {suite_json['meta']['table']} WHERE batch_id = {int(load_id)}"
@@ -197,18 +182,6 @@ def run_suite(url: str, suite_json: dict, load_id: int):
     return vd.run(result_format={"result_format": "SUMMARY"})
 
 
-def _raised(info) -> str | None:
-    """GX puts an exception either at the top of exception_info or per metric below it."""
-    if not isinstance(info, dict):
-        return None
-    if info.get("raised_exception"):
-        return str(info.get("exception_message"))
-    for v in info.values():
-        if isinstance(v, dict) and v.get("raised_exception"):
-            return str(v.get("exception_message"))
-    return None
-
-
 def audit(url: str, target: str, load_id: int) -> dict:
     """Run the GX suite of ``target`` on a staged load; returns a JSON-able summary."""
     suite = load_suite(target)
@@ -217,13 +190,10 @@ def audit(url: str, target: str, load_id: int) -> dict:
     rules = []
     for res in result.results:
         meta = res.expectation_config.meta or {}
-        error = _raised(res.exception_info)
+        error = gx_support.raised(res.exception_info)
         if error:
             raise CbsError(f"expectation {meta.get('regel_code')} of suite {dataset} could not run: {error}")
-        r = res.result or {}
-        unexpected = r.get("unexpected_count")
-        if unexpected is None and isinstance(r.get("observed_value"), int):
-            unexpected = r["observed_value"] if res.expectation_config.type == "unexpected_rows_expectation" else None
+        unexpected = gx_support.unexpected_count(res)
         rules.append({
             "regel_code": meta.get("regel_code"),
             "omschrijving": meta.get("omschrijving"),
