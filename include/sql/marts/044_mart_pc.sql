@@ -28,29 +28,27 @@ WITH t AS (
            t.eind - t.ingangsdatum + 1 AS dagen_totaal
     FROM t
     JOIN core.periode p ON p.maand BETWEEN date_trunc('month', t.ingangsdatum) AND t.eind
+), v AS (
+    SELECT m.*,
+           CASE m.frequentie
+               WHEN '1' THEN m.volume * m.dagen_in_maand
+               WHEN '2' THEN m.volume * m.dagen_in_maand / 7.0
+               WHEN '4' THEN m.volume * m.dagen_in_maand / m.dagen::numeric
+               WHEN '6' THEN m.volume * m.dagen_in_maand / m.dagen_totaal::numeric
+           END AS volume_maand
+    FROM m
 )
-SELECT m.gemeente, m.toewijzing_nummer, m.aanbieder, m.product_categorie, m.product_code, m.maand, m.jaar,
-       CASE m.frequentie
-           WHEN '1' THEN m.volume * m.dagen_in_maand
-           WHEN '2' THEN m.volume * m.dagen_in_maand / 7.0
-           WHEN '4' THEN m.volume * m.dagen_in_maand / m.dagen::numeric
-           WHEN '6' THEN m.volume * m.dagen_in_maand / m.dagen_totaal::numeric
-       END AS volume,
+SELECT v.gemeente, v.toewijzing_nummer, v.aanbieder, v.product_categorie, v.product_code, v.maand, v.jaar,
+       v.volume_maand AS volume,
        round(CASE
-           WHEN m.volume IS NULL THEN m.budget * m.dagen_in_maand / m.dagen_totaal::numeric
-           ELSE (CASE m.frequentie
-                     WHEN '1' THEN m.volume * m.dagen_in_maand
-                     WHEN '2' THEN m.volume * m.dagen_in_maand / 7.0
-                     WHEN '4' THEN m.volume * m.dagen_in_maand / m.dagen::numeric
-                     WHEN '6' THEN m.volume * m.dagen_in_maand / m.dagen_totaal::numeric
-                 END)
-                * CASE WHEN m.eenheid = '83' THEN 1
-                       WHEN m.eenheid = '01' AND ct.eenheid = '04' THEN ct.tarief / 60.0
-                       ELSE ct.tarief END
+           WHEN v.volume IS NULL THEN v.budget * v.dagen_in_maand / v.dagen_totaal::numeric
+           ELSE v.volume_maand * CASE WHEN v.eenheid = '83' THEN 1
+                                      WHEN v.eenheid = '01' AND ct.eenheid = '04' THEN ct.tarief / 60.0
+                                      ELSE ct.tarief END
        END)::bigint AS verplichting_bedrag
-FROM m
+FROM v
 LEFT JOIN core.contract_tarief_actueel ct
-    ON ct.jaar = m.jaar AND ct.product_categorie = m.product_categorie AND ct.product_code = m.product_code;
+    ON ct.jaar = v.jaar AND ct.product_categorie = v.product_categorie AND ct.product_code = v.product_code;
 
 -- Written by jeugdhulp.forecast (chain-ladder on the declaration-lag triangle) before each refresh.
 CREATE TABLE IF NOT EXISTS mart.prognose_nog_te_declareren (
