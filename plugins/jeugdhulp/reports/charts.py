@@ -133,7 +133,8 @@ def per1000(report: Report) -> bytes:
     ax.set_xticks(x, [r["gemeente_naam"] for r in rows], rotation=35, ha="right")
     ax.set_ylabel("per 1.000 jongeren")
     ax.set_title(f"Jeugdigen in zorg per 1.000 inwoners van 0-17 jaar, {report.period.jaar}")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
     return _png(fig)
 
