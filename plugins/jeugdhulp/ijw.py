@@ -500,9 +500,79 @@ def _parse_jw323(r: _Reader, root, header: dict, pseudonymise) -> Message:
     return msg
 
 
+class _Irregular(Exception):
+    """Not the plain case the fast path reads; the careful path reads it (or says what is wrong)."""
+
+
 def _prestatie(r: _Reader, p) -> dict:
     """A JW323 Prestatie (also returned, unchanged, in a JW325). The hot loop of a declaration:
-    one pass over the children of each element, no per-element cache in the reader."""
+    a fast read of the plain case, else the careful read with its exact error."""
+    try:
+        return _prestatie_fast(p)
+    except (_Irregular, KeyError, AttributeError):
+        return _prestatie_careful(r, p)
+
+
+def _prestatie_fast(p) -> dict:
+    """The plain case in one pass over the Prestatie's elements: each local name once, exactly
+    the expected elements at the expected places, every value present and well-formed, dates
+    seen before (``_DATES``). Anything else raises and :func:`_prestatie_careful` decides; where
+    this returns, the careful read returns the same."""
+    names = _LOCAL_NAMES
+    els = {}
+    n = 0
+    for el in p.iter():
+        els[names[el.tag]] = el
+        n += 1
+    ref, pp, bedrag = els["ProductReferentie"], els["ProductPeriode"], els["IngediendBedrag"]
+    vorig, tarief = els.get("VorigReferentieNummer"), els.get("ProductTarief")
+    direct = 8 if tarief is None else 9  # children of the Prestatie, the three groups included
+    leaves = 5 if vorig is None else 6  # children of the groups
+    referentie, begin, eind = els["ReferentieNummer"], els["Begindatum"], els["Einddatum"]
+    bedrag_el, dc = els["Bedrag"], els["DebetCredit"]
+    # every local name once (len), nothing else (n), the groups' children in their group, so
+    # the other expected elements are exactly the Prestatie's children (len(p))
+    if (len(els) != n or n != 1 + direct + leaves or len(p) != direct
+            or referentie.getparent() is not ref or begin.getparent() is not pp or eind.getparent() is not pp
+            or bedrag_el.getparent() is not bedrag or dc.getparent() is not bedrag
+            or (vorig is not None and vorig.getparent() is not ref)):
+        raise _Irregular
+    if vorig is not None:
+        vorig = vorig.text
+        vorig = (vorig.strip() or None) if vorig is not None else None
+    if tarief is not None:
+        tarief = tarief.text.strip()
+    referentie = referentie.text.strip()
+    toewijzing = els["ToewijzingNummer"].text.strip()
+    categorie = els["ProductCategorie"].text.strip()
+    code = els["ProductCode"].text.strip()
+    begin = _DATES[begin.text.strip()]
+    eind = _DATES[eind.text.strip()]
+    volume = els["GeleverdVolume"].text.strip()
+    eenheid = els["Eenheid"].text.strip()
+    bedrag_text = bedrag_el.text.strip()
+    dc = dc.text.strip()
+    digits = toewijzing + volume + bedrag_text + (tarief or "")
+    if not (referentie and toewijzing and categorie and code and volume and eenheid and bedrag_text
+            and tarief != "" and (dc == "D" or dc == "C") and digits.isdigit() and digits.isascii()):
+        raise _Irregular
+    return {
+        "referentie_nummer": referentie,
+        "vorig_referentie_nummer": vorig,
+        "toewijzing_nummer": int(toewijzing),
+        "product_categorie": categorie,
+        "product_code": code,
+        "product_periode_begindatum": begin,
+        "product_periode_einddatum": eind,
+        "geleverd_volume": int(volume),
+        "eenheid": eenheid,
+        "product_tarief": None if tarief is None else int(tarief),
+        "ingediend_bedrag": int(bedrag_text),
+        "debet_credit": dc,
+    }
+
+
+def _prestatie_careful(r: _Reader, p) -> dict:
     kids: dict = {}
     repeated = False
     for c in p:
