@@ -10,7 +10,8 @@ import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
-EXPECTED_DAGS = {"ijw_ingest", "marts_refresh", "dq_replay", "cbs_statline"}
+EXPECTED_DAGS = {"ijw_ingest", "marts_refresh", "dq_replay", "cbs_statline", "contract_master_data",
+                 "pc_reports_quarterly", "pc_reports_annual"}
 
 
 @pytest.fixture(scope="module")
