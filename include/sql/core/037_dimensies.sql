@@ -111,6 +111,10 @@ FROM (
 ) p
 LEFT JOIN core.productcategorie pc USING (product_categorie);
 
+-- The date the data reaches: the latest DeclaratieDagtekening received (today when there is none).
+CREATE OR REPLACE VIEW core.peildatum AS
+SELECT coalesce(max(declaratie_dagtekening), current_date) AS peildatum FROM core.declaratie;
+
 -- Fact: every version of every toewijzing, with the flags the marts filter on.
 CREATE OR REPLACE VIEW core.toewijzing_versie AS
 SELECT t.*,

@@ -10,7 +10,10 @@ WITH traject AS (
 ), cellen AS (
     SELECT t.gemeente, t.product_categorie, p.maand, p.maand_einde
     FROM (SELECT gemeente, product_categorie, min(start_maand) AS van,
-                 greatest(max(start_maand), max(stop_maand)) AS tot
+                 -- through the month of the data (peildatum) while trajectories are still running
+                 greatest(max(start_maand), max(stop_maand),
+                          CASE WHEN bool_or(einddatum IS NULL)
+                               THEN (SELECT date_trunc('month', peildatum)::date FROM core.peildatum) END) AS tot
           FROM traject GROUP BY gemeente, product_categorie) t
     JOIN core.periode p ON p.maand BETWEEN t.van AND t.tot
 )

@@ -10,9 +10,6 @@
 --   frequentie pro rata per day x contract tariff, or the toewijzing's Budget pro rata).
 -- prognose: realisatie + nog te declareren for months up to the peildatum; verplichting after it.
 
-CREATE OR REPLACE VIEW core.peildatum AS
-SELECT coalesce(max(declaratie_dagtekening), current_date) AS peildatum FROM core.declaratie;
-
 -- Value of the assigned care per current toewijzing and month (the commitments).
 CREATE OR REPLACE VIEW core.toewijzing_verplichting_maand AS
 WITH t AS (
