@@ -16,12 +16,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing
 import os
+import pickle
 import shutil
-import weakref
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import sys
+import traceback
+import types
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 
 import psycopg
@@ -161,124 +170,474 @@ def landing_files(landing: Path) -> list[Path]:
     )
 
 
-def _move(src, dest_dir, sha: str, data: bytes):
-    """Move a processed file to ``dest_dir/<date>/<sha12>_<name>``; works for local paths and
-    Airflow ObjectStoragePath (S3, SFTP, …) alike."""
-    day_dir = dest_dir / dt.date.today().isoformat()
-    day_dir.mkdir(parents=True, exist_ok=True)
-    dest = day_dir / f"{sha[:12]}_{src.name}"
+# --------------------------------------------------------------------------- file moves
+
+
+class _Destinations:
+    """``<archive|quarantine>/<date>/<sha12>_<name>`` for one run (each day folder made once);
+    works for local paths and Airflow ObjectStoragePath (S3, SFTP, …) alike."""
+
+    def __init__(self, archive, quarantine):
+        self.dirs = {"archive": archive, "quarantine": quarantine}
+        self._made: dict = {}
+
+    def __call__(self, quarantined: bool, sha: str, name: str):
+        kind, day = "quarantine" if quarantined else "archive", dt.date.today().isoformat()
+        day_dir = self._made.get((kind, day))
+        if day_dir is None:
+            day_dir = self._made[kind, day] = self.dirs[kind] / day
+            day_dir.mkdir(parents=True, exist_ok=True)
+        return day_dir / f"{sha[:12]}_{name}"
+
+
+def _move(src, dest, data: bytes) -> None:
     if isinstance(src, Path) and isinstance(dest, Path):
         shutil.move(str(src), dest)
     else:
         dest.write_bytes(data)
         src.unlink()
-    return dest
 
 
-#: COPY column lists per connection and staging table (one catalogue query per table, not per file)
-_COPY_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# --------------------------------------------------------------------------- COPY text
+
+_NULL = "\\N"
 
 
-def _copy_columns(conn: psycopg.Connection, table: str) -> list[str]:
-    per_conn = _COPY_COLUMNS.setdefault(conn, {})
-    if table not in per_conn:
-        per_conn[table] = [c for c in table_columns(conn, table) if c not in LINEAGE]
-    return per_conn[table]
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _copy_rows(conn: psycopg.Connection, msg: ijw.Message, batch_id: int, sha: str) -> None:
+def _copy_str(text: str) -> str:
+    # \t, \n and \r are not printable: one test for the three separators COPY would misread
+    return _copy_escape(text) if "\\" in text or not text.isprintable() else text
+
+
+def _copy_array(values: list) -> str:
+    """A text[] literal, e.g. ``{"8001","0233"}``, escaped for COPY."""
+    items = ("NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return _copy_escape("{" + ",".join(items) + "}")
+
+
+#: exact type -> COPY text format (what psycopg's write_row would send for these types)
+_COPY_TEXT: dict = {
+    str: _copy_str,
+    int: int.__repr__,
+    bool: lambda v: "t" if v else "f",
+    dt.date: dt.date.isoformat,
+    dt.time: dt.time.isoformat,
+    list: _copy_array,
+    type(None): lambda v: _NULL,
+}
+
+
+def _copy_value(value) -> str:
+    fmt = _COPY_TEXT.get(type(value))
+    if fmt is not None:
+        return fmt(value)
+    for kind in (str, int, list, tuple):  # subclasses (not bool, date or time: their own formats)
+        if isinstance(value, kind):
+            return _copy_array(list(value)) if kind is tuple else _COPY_TEXT[kind](value)
+    raise TypeError(f"no COPY text format for a {type(value).__name__} value")
+
+
+class _Irregular(Exception):
+    """Records whose items do not all have the same fields: take the row-by-row way."""
+
+
+def _records_copy(msg: ijw.Message, columns: list[str], prefix: str) -> tuple[tuple[str, ...], list[str]]:
+    """COPY lines of one row per record, the values of ``Record.flat(msg.header)``.
+
+    Header and client values are formatted once (per message, per client), only the item values
+    per line; the COPY column order is therefore header, client, item columns, ``bron_regel``.
+    """
+    records = msg.records
+    clients: dict = {}
+    for rec in records:
+        clients.setdefault(id(rec.client), rec.client)
+    first = records[0].item
+    client_keys = set().union(*clients.values())
+    item_cols = [c for c in columns if c in first and c != "bron_regel"]
+    client_cols = [c for c in columns if c in client_keys and c not in first and c != "bron_regel"]
+    header_cols = [c for c in columns if c not in first and c not in client_keys and c != "bron_regel"]
+    with_line = "bron_regel" in columns
+    header = msg.header
+    head = [prefix, *(_copy_value(header.get(c)) for c in header_cols)]
+    segments = {
+        key: "\t".join(head + [_copy_value(client[c] if c in client else header.get(c)) for c in client_cols]) + "\t"
+        for key, client in clients.items()
+    }
+    if not item_cols:
+        values_of = lambda item: ()  # noqa: E731
+    elif len(item_cols) == 1:
+        values_of = lambda item, c=item_cols[0]: (item[c],)  # noqa: E731
+    else:
+        values_of = itemgetter(*item_cols)
+    width, text, null = len(first), _COPY_TEXT, _NULL
+    lines = []
+    try:
+        for rec in records:
+            item = rec.item
+            if len(item) != width:
+                raise _Irregular
+            values = [text[type(v)](v) for v in values_of(item)]
+            if with_line:
+                values.append(null if rec.line is None else str(rec.line))
+            lines.append(segments[id(rec.client)] + "\t".join(values))
+    except (KeyError, _Irregular):  # a missing field or a value type without a fast format
+        return _rows_copy(msg, columns, prefix)
+    if not with_line and not item_cols:
+        lines = [line[:-1] for line in lines]  # no item columns: drop the tab after the client values
+    return ("batch_id", "file_sha256", *header_cols, *client_cols, *item_cols, *(["bron_regel"] if with_line else [])), lines
+
+
+def _rows_copy(msg: ijw.Message, columns: list[str], prefix: str) -> tuple[tuple[str, ...], list[str]]:
+    """COPY lines of ``Record.flat`` row by row, in table order (the reference of the above)."""
+    return ("batch_id", "file_sha256", *columns), [
+        prefix + "\t" + "\t".join([_copy_value(row.get(c)) for c in columns])
+        for row in (rec.flat(msg.header) for rec in msg.records)
+    ]
+
+
+def copy_data(msg: ijw.Message, columns: dict[str, list[str]], batch_id: int, sha: str,
+              encoding: str = "utf-8") -> list[tuple[str, tuple[str, ...], bytes]]:
+    """The COPY input of a parsed message: ``(table, COPY columns, text)`` per staging table."""
+    prefix = f"{batch_id}\t{sha}"
+    out = []
     for table, source in STAGING[msg.bericht_type]:
-        columns = _copy_columns(conn, table)
-        rows = [msg.header] if source == "header" else (rec.flat(msg.header) for rec in msg.records)
-        with conn.cursor().copy(
-            f"COPY {table} (batch_id, file_sha256, {', '.join(columns)}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row((batch_id, sha, *[row.get(c) for c in columns]))
+        cols = columns[table]
+        if source == "header":
+            copy_cols = ("batch_id", "file_sha256", *cols)
+            lines = [prefix + "\t" + "\t".join([_copy_value(msg.header.get(c)) for c in cols])]
+        elif msg.records:
+            copy_cols, lines = _records_copy(msg, cols, prefix)
+        else:
+            continue
+        out.append((table, copy_cols, ("\n".join(lines) + "\n").encode(encoding)))
+    return out
+
+
+# --------------------------------------------------------------------------- parse (in-process or in workers)
+
+#: env var: parse worker processes for a large landing batch (0: parse in the staging process)
+PARSE_WORKERS_ENV = "JEUGDHULP_PARSE_WORKERS"
+#: the first bytes of a landing batch are parsed in-process; parse workers (~0.3 s to start)
+#: only start once this much was read (~10,000 declaration lines)
+PARALLEL_MIN_BYTES = 8 * 2**20
+#: files per manifest + COPY transaction (a failing group is retried file by file)
+GROUP_FILES = 16
+
+
+def parse_workers() -> int:
+    """Worker processes from ``JEUGDHULP_PARSE_WORKERS``; default: one per core beyond the first
+    two (the staging process and PostgreSQL's COPY need a core), at least one, at most four."""
+    value = os.environ.get(PARSE_WORKERS_ENV, "").strip()
+    if value:
+        if not value.isdigit():
+            raise ValueError(f"{PARSE_WORKERS_ENV} must be a whole number >= 0, not {value!r}")
+        return int(value)
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
 @dataclass
-class ReadFile:
-    """A landing file read, hashed and parsed (or with the reason it could not be parsed)."""
+class Prepared:
+    """A landing file parsed, pseudonymised and turned into COPY text (or the reason it cannot be).
 
-    data: bytes
+    Built in a worker process; holds no BSN and no file content, only what is staged."""
+
+    name: str
     sha: str
-    msg: ijw.Message | None
-    reason: str | None
+    size: int
+    reason: str | None = None
+    bericht_type: str | None = None
+    afzender: str | None = None
+    bericht_identificatie: str | None = None
+    records: int = 0
+    copies: list = field(default_factory=list)  # [(table, COPY columns, text)]
+    error: str | None = None  # traceback of an unexpected parser error, logged by the stager
+
+    @property
+    def key(self) -> tuple:
+        return self.bericht_type, self.afzender, self.bericht_identificatie
 
 
-def read_file(path, pseudonymise: Callable[[str], str], xsd_dir: str | None = None) -> ReadFile:
-    """Read, hash and parse one file; no database work, so it can run ahead of the COPYs."""
+class _Preparer:
+    """Parse + pseudonymise + COPY text of one file; picklable (the key, not the cache, travels)."""
+
+    def __init__(self, pseudonymise: Callable[[str], str], columns: dict[str, list[str]], batch_id: int,
+                 xsd_dir: str | None, encoding: str):
+        self.pseudonymise, self.columns, self.batch_id = pseudonymise, columns, batch_id
+        self.xsd_dir, self.encoding = xsd_dir, encoding
+
+    def __call__(self, name: str, data: bytes, sha: str) -> Prepared:
+        size = len(data)
+        try:
+            if size > ijw.MAX_FILE_BYTES:
+                raise ijw.IjwParseError(name, f"file is {size} bytes, above the iJw limit of 25 MB (OP179)")
+            msg = ijw.parse(name, self.pseudonymise, data=data, xsd_dir=self.xsd_dir)
+        except ijw.IjwParseError as exc:
+            return Prepared(name, sha, size, exc.reason)
+        except Exception as exc:  # a parser bug on odd input still ends the file in one state
+            return Prepared(name, sha, size, f"could not be parsed ({type(exc).__name__}: {exc}); please report this file",
+                            error=traceback.format_exc())
+        try:
+            copies = copy_data(msg, self.columns, self.batch_id, sha, self.encoding)
+        except (TypeError, ValueError) as exc:  # e.g. a character the database encoding lacks
+            return Prepared(name, sha, size, f"could not be staged: {exc}")
+        except Exception as exc:
+            return Prepared(name, sha, size, f"could not be staged ({type(exc).__name__}: {exc}); please report this file",
+                            error=traceback.format_exc())
+        h = msg.header
+        return Prepared(name, sha, size, None, msg.bericht_type, h.get("afzender"), h.get("bericht_identificatie"),
+                        len(msg.records), copies)
+
+
+_WORKER_PREPARER: _Preparer | None = None
+
+
+def _init_worker(preparer: _Preparer) -> None:
+    global _WORKER_PREPARER
+    _WORKER_PREPARER = preparer
+
+
+def _prepare_in_worker(name: str, data: bytes, sha: str) -> Prepared:
+    return _WORKER_PREPARER(name, data, sha)
+
+
+class _Done:
+    """A finished 'future' of an in-process parse."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+@contextmanager
+def _main_module_hidden():
+    """A spawned worker runs the parent's ``__main__`` again before it starts (to find pickled
+    functions there); ours need nothing of it, and a script calling the ingest without an
+    ``if __name__ == "__main__"`` guard (or the ``airflow`` command, ~2 s of imports) must not
+    run again in each worker. So workers start while ``__main__`` is an empty module."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+class _Parser:
+    """Parses files in order, in-process until ``min_bytes`` have been read, then in ``workers``
+    processes (spawned: nothing of this process is inherited but the preparer). A small batch
+    never pays the ~0.3 s start of a worker; when the pool cannot start, parsing stays here."""
+
+    def __init__(self, preparer: _Preparer, workers: int, min_bytes: int):
+        self.preparer, self.workers, self.min_bytes = preparer, workers, min_bytes
+        self.pool: ProcessPoolExecutor | None = None
+        self.read = 0
+
+    def _start(self) -> None:
+        workers, self.workers = self.workers, 0  # one attempt
+        try:
+            pickle.dumps(self.preparer)
+        except Exception as exc:  # e.g. a pseudonymiser that is a lambda
+            log.warning("parsing in-process: the pseudonymiser cannot go to a worker (%s)", exc)
+            return
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_init_worker, initargs=(self.preparer,))
+        log.info("parsing in %d worker processes", workers)
+
+    def submit(self, name: str, data: bytes, sha: str):
+        self.read += len(data)
+        if self.workers and self.read >= self.min_bytes:
+            self._start()
+        if self.pool is not None:
+            try:
+                with _main_module_hidden():  # a submit may start a worker
+                    return self.pool.submit(_prepare_in_worker, name, data, sha)
+            except Exception as exc:  # the pool cannot start or broke: go on in-process
+                self._give_up(exc)
+        return _Done(self.preparer(name, data, sha))
+
+    def result(self, future, name: str, data: bytes, sha: str) -> Prepared:
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): parse it here
+            self._give_up(exc)
+            return self.preparer(name, data, sha)
+
+    def _give_up(self, exc: BaseException) -> None:
+        if self.pool is not None:
+            log.warning("parse workers unavailable (%s: %s); parsing in-process", type(exc).__name__, exc)
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _read(path) -> tuple:
     data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        if len(data) > ijw.MAX_FILE_BYTES:
-            raise ijw.IjwParseError(path.name, f"file is {len(data)} bytes, above the iJw limit of 25 MB (OP179)")
-        return ReadFile(data, sha, ijw.parse(path.name, pseudonymise, data=data, xsd_dir=xsd_dir), None)
-    except ijw.IjwParseError as exc:
-        return ReadFile(data, sha, None, exc.reason)
-    except Exception as exc:  # a parser bug on odd input still ends the file in one state
-        log.exception("unexpected error parsing %s", path.name)
-        return ReadFile(data, sha, None, f"could not be parsed ({type(exc).__name__}: {exc}); please report this file")
+    return path, data, hashlib.sha256(data).hexdigest()
 
 
-def stage_file(
-    conn: psycopg.Connection,
-    path: Path,
-    batch_id: int,
-    read: ReadFile,
-    *,
-    archive: Path,
-    quarantine: Path,
-) -> tuple[str, str | None, ijw.Message | None]:
-    """Stage one read file; returns (state, reason, message). state: staged|quarantined|duplicate."""
-    data, sha, msg, reason = read.data, read.sha, read.msg, read.reason
-    known = conn.execute(
-        "SELECT state FROM meta.file_manifest WHERE file_sha256 = %s", (sha,)
-    ).fetchone()
-    if known:  # same content as a file already processed: it goes where that one went
-        _move(path, quarantine if known[0] == "quarantined" else archive, sha, data)
-        return "duplicate", None, None
-    try:
-        with conn.transaction():
-            if msg is not None:
-                dup = conn.execute(
-                    "SELECT file_name FROM meta.file_manifest WHERE bericht_type = %s AND afzender = %s "
-                    "AND bericht_identificatie = %s AND state <> 'quarantined'",
-                    (msg.bericht_type, msg.header["afzender"], msg.header["bericht_identificatie"]),
-                ).fetchone()
-                if dup:
-                    reason = (
-                        f"duplicate BerichtIdentificatie {msg.header['bericht_identificatie']} from "
-                        f"{msg.header['afzender']} (TR056, retour 9056): already received in {dup[0]}"
-                    )
-            state = "quarantined" if reason else "staged"
-            h = msg.header if msg else {}
-            conn.execute(
-                "INSERT INTO meta.file_manifest (file_sha256, file_name, file_size, bericht_type, afzender, "
-                "bericht_identificatie, state, reason, batch_id, record_count) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (sha, path.name, len(data), msg.bericht_type if msg else None, h.get("afzender"),
-                 h.get("bericht_identificatie"), state, reason, batch_id,
-                 None if reason else len(msg.records)),
+def _read_ahead(pool: ThreadPoolExecutor, paths: list, depth: int) -> Iterator[tuple]:
+    """(path, data, sha) of each path in order, read and hashed at most ``depth`` files ahead."""
+    todo = iter(paths)
+    ahead = deque(pool.submit(_read, p) for p in islice(todo, depth))
+    while ahead:
+        done = ahead.popleft().result()
+        nxt = next(todo, None)
+        if nxt is not None:
+            ahead.append(pool.submit(_read, nxt))
+        yield done
+
+
+# --------------------------------------------------------------------------- stage: manifest + COPY
+
+
+def staging_columns(conn: psycopg.Connection) -> dict[str, list[str]]:
+    """COPY columns (all but the lineage) of every staging table, in one catalogue query."""
+    tables = sorted({t for types in STAGING.values() for t, _ in types})
+    columns: dict[str, list[str]] = {t: [] for t in tables}
+    for schema, name, column in conn.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema || '.' || table_name = ANY(%s) ORDER BY table_schema, table_name, ordinal_position",
+        (tables,),
+    ):
+        if column not in LINEAGE:
+            columns[f"{schema}.{name}"].append(column)
+    return columns
+
+
+_MANIFEST_INSERT = (
+    "INSERT INTO meta.file_manifest (file_sha256, file_name, file_size, bericht_type, afzender, "
+    "bericht_identificatie, state, reason, batch_id, record_count, archived_as) "
+    "SELECT sha, name, size, bericht_type, afzender, ident, state, reason, %s, records, archived_as "
+    "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::text[], %s::int[], %s::text[]) "
+    "AS f(sha, name, size, bericht_type, afzender, ident, state, reason, records, archived_as)"
+)
+
+
+class _Stager:
+    """Ends each file in one state, in landing order. Files go in groups: one transaction writes
+    the manifest rows (with ``archived_as``) and COPYs the rows of the group's good files; the
+    files move after the commit. A group that fails is retried file by file, so a file that
+    PostgreSQL refuses is quarantined alone."""
+
+    def __init__(self, conn: psycopg.Connection, report: StageReport, destinations: _Destinations):
+        self.conn, self.report, self.dest = conn, report, destinations
+        self.outcome: dict[str, bool] = {}  # sha of a file ended in this run -> quarantined?
+        self.owner: dict[tuple, str] = {}  # (type, afzender, identificatie) staged in this run -> file name
+        self.group: list[tuple] = []  # [(path, data, Prepared)]
+
+    def known(self, shas: list[str]) -> dict[str, str]:
+        """State of the shas already in the manifest (one query for a window of files)."""
+        if not shas:
+            return {}
+        return dict(self.conn.execute(
+            "SELECT file_sha256, state FROM meta.file_manifest WHERE file_sha256 = ANY(%s)", (shas,)
+        ).fetchall())
+
+    def taken(self, keys: list[tuple]) -> dict[tuple, str]:
+        """BerichtIdentificaties of a window already received in a file not quarantined (TR056)."""
+        if not keys:
+            return {}
+        return {
+            (t, a, i): name
+            for t, a, i, name in self.conn.execute(
+                "SELECT m.bericht_type, m.afzender, m.bericht_identificatie, m.file_name FROM meta.file_manifest m "
+                "JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k(t, a, i) "
+                "ON m.bericht_type = k.t AND m.afzender = k.a AND m.bericht_identificatie = k.i "
+                "WHERE m.state <> 'quarantined'",
+                [list(col) for col in zip(*keys)],
             )
-            if not reason:
-                _copy_rows(conn, msg, batch_id, sha)
-    except psycopg.Error as exc:  # e.g. a value the staging table cannot hold
-        reason = f"could not be staged: {exc.diag.message_primary or exc}"
-        with conn.transaction():
-            conn.execute(
-                "INSERT INTO meta.file_manifest (file_sha256, file_name, file_size, state, reason, batch_id) "
-                "VALUES (%s, %s, %s, 'quarantined', %s, %s)",
-                (sha, path.name, len(data), reason, batch_id),
-            )
-        state = "quarantined"
-    dest = _move(path, quarantine if state == "quarantined" else archive, sha, data)
-    with conn.transaction():
-        conn.execute(
-            "UPDATE meta.file_manifest SET archived_as = %s WHERE file_sha256 = %s", (str(dest), sha)
-        )
-    return state, reason, msg
+        }
+
+    def already_processed(self, path, data: bytes, sha: str, quarantined: bool) -> None:
+        """Same content as a file already processed: it goes where that one went."""
+        if any(p.sha == sha for _, _, p in self.group):
+            self.flush()
+            quarantined = self.outcome[sha]
+        _move(path, self.dest(quarantined, sha, path.name), data)
+        self.report.already_processed.append(path.name)
+
+    def add(self, path, data: bytes, prep: Prepared, taken: dict[tuple, str]) -> None:
+        if prep.sha in self.outcome or any(p.sha == prep.sha for _, _, p in self.group):
+            self.flush()
+            return self.already_processed(path, data, prep.sha, self.outcome[prep.sha])
+        if prep.reason is None:
+            if any(p.reason is None and p.key == prep.key for _, _, p in self.group):
+                self.flush()  # the earlier file with this BerichtIdentificatie ends first
+            owner = self.owner.get(prep.key) or taken.get(prep.key)
+            if owner:
+                prep.reason = (
+                    f"duplicate BerichtIdentificatie {prep.bericht_identificatie} from {prep.afzender} "
+                    f"(TR056, retour 9056): already received in {owner}"
+                )
+                prep.copies = []
+        self.group.append((path, data, prep))
+        if len(self.group) >= GROUP_FILES:
+            self.flush()
+
+    def flush(self) -> None:
+        group, self.group = self.group, []
+        if not group:
+            return
+        try:
+            targets = self._commit(group)
+        except psycopg.Error as exc:
+            if len(group) > 1:
+                for item in group:  # find the file PostgreSQL refuses; the others stage
+                    self.group = [item]
+                    self.flush()
+                return
+            path, data, prep = group[0]
+            reason = f"could not be staged: {exc.diag.message_primary or exc}"
+            target = self.dest(True, prep.sha, path.name)
+            with self.conn.transaction():
+                self.conn.execute(
+                    "INSERT INTO meta.file_manifest (file_sha256, file_name, file_size, state, reason, batch_id, "
+                    "archived_as) VALUES (%s, %s, %s, 'quarantined', %s, %s, %s)",
+                    (prep.sha, path.name, prep.size, reason, self.report.batch_id, str(target)),
+                )
+            prep.reason, targets = reason, [target]
+        for (path, data, prep), target in zip(group, targets):
+            _move(path, target, data)
+            self._ended(path.name, prep)
+
+    def _commit(self, group: list[tuple]) -> list:
+        targets = [self.dest(p.reason is not None, p.sha, path.name) for path, _, p in group]
+        rows = [
+            (p.sha, path.name, p.size, p.bericht_type, p.afzender, p.bericht_identificatie,
+             "quarantined" if p.reason else "staged", p.reason, None if p.reason else p.records, str(target))
+            for (path, _, p), target in zip(group, targets)
+        ]
+        copies: dict[tuple, list[bytes]] = {}
+        for _, _, p in group:
+            for table, cols, text in p.copies:
+                copies.setdefault((table, cols), []).append(text)
+        with self.conn.transaction():
+            self.conn.execute(_MANIFEST_INSERT, [self.report.batch_id, *(list(col) for col in zip(*rows))])
+            for (table, cols), texts in copies.items():
+                with self.conn.cursor().copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for text in texts:
+                        copy.write(text)
+        return targets
+
+    def _ended(self, name: str, prep: Prepared) -> None:
+        self.outcome[prep.sha] = prep.reason is not None
+        if prep.reason is not None:
+            self.report.quarantined[name] = prep.reason
+            log.warning("quarantined %s: %s", name, prep.reason)
+        else:
+            self.owner[prep.key] = name
+            self.report.staged.append(name)
+            self.report.rows[prep.bericht_type] = self.report.rows.get(prep.bericht_type, 0) + prep.records
 
 
 def stage_landing(
@@ -290,32 +649,66 @@ def stage_landing(
     archive: Path | None = None,
     quarantine: Path | None = None,
     xsd_dir: str | None = None,
+    workers: int | None = None,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> StageReport:
+    """Stage every waiting landing file; each ends staged, quarantined (with its reason) or, when
+    its content was processed before, already processed (moved where that one went).
+
+    Files are read and hashed a few ahead in a thread, parsed (and pseudonymised, and turned
+    into COPY text) in ``workers`` processes (default :func:`parse_workers`) once
+    ``parallel_min_bytes`` were read, in-process before, and staged in landing order by this
+    process, which alone talks to the database."""
     landing = landing or config.landing_dir()
     archive = archive or config.archive_dir()
     quarantine = quarantine or config.quarantine_dir()
     report = StageReport(batch_id)
     paths = landing_files(landing)
-    # one file is read and parsed in a thread while the previous one is COPYed (bounded: one ahead)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ijw-parse") as pool:
-        ahead = pool.submit(read_file, paths[0], pseudonymise, xsd_dir) if paths else None
-        for i, path in enumerate(paths):
-            read = ahead.result()
-            ahead = pool.submit(read_file, paths[i + 1], pseudonymise, xsd_dir) if i + 1 < len(paths) else None
-            state, reason, msg = stage_file(conn, path, batch_id, read, archive=archive, quarantine=quarantine)
-            if state == "duplicate":
-                report.already_processed.append(path.name)
-            elif state == "quarantined":
-                report.quarantined[path.name] = reason
-                log.warning("quarantined %s: %s", path.name, reason)
-            else:
-                report.staged.append(path.name)
-                report.rows[msg.bericht_type] = report.rows.get(msg.bericht_type, 0) + len(msg.records)
+    workers = parse_workers() if workers is None else workers
+    preparer = _Preparer(pseudonymise, staging_columns(conn), batch_id, xsd_dir, conn.info.encoding)
+    parser = _Parser(preparer, workers, parallel_min_bytes)
+    stager = _Stager(conn, report, _Destinations(archive, quarantine))
+    window = GROUP_FILES
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ijw-read") as io:
+            reads = _read_ahead(io, paths, 2 * window)
+            pending: deque = deque()  # windows submitted for parsing, oldest first
+            while True:
+                batch = list(islice(reads, window))
+                if batch:
+                    known = stager.known([sha for _, _, sha in batch])
+                    pending.append([
+                        (path, data, sha, known.get(sha), None if sha in known else parser.submit(path.name, data, sha))
+                        for path, data, sha in batch
+                    ])
+                if pending and (len(pending) > 2 or not batch):
+                    _finish_window(stager, parser, pending.popleft())
+                elif not batch:
+                    break
+            stager.flush()
+    finally:
+        parser.close()
     with conn.transaction():
         conn.execute(
             "UPDATE meta.load_batch SET status = 'staged' WHERE batch_id = %s", (batch_id,)
         )
     return report
+
+
+def _finish_window(stager: _Stager, parser: _Parser, window: list[tuple]) -> None:
+    done = [
+        (path, data, sha, state, None if state else parser.result(future, path.name, data, sha))
+        for path, data, sha, state, future in window
+    ]
+    for path, _, _, _, prep in done:
+        if prep is not None and prep.error:
+            log.error("unexpected error preparing %s:\n%s", path.name, prep.error)
+    taken = stager.taken([prep.key for *_, prep in done if prep is not None and prep.reason is None])
+    for path, data, sha, state, prep in done:
+        if prep is None:
+            stager.already_processed(path, data, sha, state == "quarantined")
+        else:
+            stager.add(path, data, prep, taken)
 
 
 # --------------------------------------------------------------------------- publish
