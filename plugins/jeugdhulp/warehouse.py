@@ -5,7 +5,9 @@ The ingest is write-audit-publish:
 1. :func:`stage_landing` takes every file in the landing folder, hashes it, and ends it in one
    state: a file whose hash is already in the manifest is archived untouched; a file that cannot
    be parsed is quarantined with its reason; a good file is parsed, pseudonymised and COPYed into
-   its staging table in the same transaction that records it in the manifest.
+   its staging table in the same transaction that records it in the manifest. Parsing (with
+   pseudonymisation and the COPY text) runs in worker processes for a large batch
+   (``JEUGDHULP_PARSE_WORKERS``); this process alone talks to the database, in landing order.
 2. ``jeugdhulp.quality`` audits the staged batch and quarantines failing rows.
 3. :func:`publish` moves the batch's remaining rows into core with the iJw keys as primary keys
    (``ON CONFLICT DO NOTHING``), so a rerun changes nothing.
@@ -328,14 +330,17 @@ GROUP_FILES = 16
 
 
 def parse_workers() -> int:
-    """Worker processes from ``JEUGDHULP_PARSE_WORKERS``; default: one per core beyond the first
-    two (the staging process and PostgreSQL's COPY need a core), at least one, at most four."""
+    """Worker processes from ``JEUGDHULP_PARSE_WORKERS``; by default two thirds of the cores,
+    rounded up, at most four (parsing is ~2/3 of the CPU a line costs, the staging process and
+    PostgreSQL's COPY the rest; beyond four workers the one COPY stream is the limit); none on
+    one core."""
     value = os.environ.get(PARSE_WORKERS_ENV, "").strip()
     if value:
         if not value.isdigit():
             raise ValueError(f"{PARSE_WORKERS_ENV} must be a whole number >= 0, not {value!r}")
         return int(value)
-    return max(1, min(4, (os.cpu_count() or 1) - 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cores < 2 else min(4, -(-2 * cores // 3))
 
 
 @dataclass

@@ -1,0 +1,39 @@
+"""How many parse worker processes stage uses (JEUGDHULP_PARSE_WORKERS, else from the cores)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jeugdhulp import warehouse
+
+
+def test_env_sets_the_number_of_workers(monkeypatch):
+    monkeypatch.setenv(warehouse.PARSE_WORKERS_ENV, "3")
+    assert warehouse.parse_workers() == 3
+    monkeypatch.setenv(warehouse.PARSE_WORKERS_ENV, "0")  # parse in the staging process
+    assert warehouse.parse_workers() == 0
+
+
+def test_a_wrong_value_is_refused(monkeypatch):
+    monkeypatch.setenv(warehouse.PARSE_WORKERS_ENV, "two")
+    with pytest.raises(ValueError, match=warehouse.PARSE_WORKERS_ENV):
+        warehouse.parse_workers()
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 0), (2, 2), (3, 2), (4, 3), (8, 4), (64, 4)])
+def test_default_follows_the_cores(monkeypatch, cores, workers):
+    monkeypatch.delenv(warehouse.PARSE_WORKERS_ENV, raising=False)
+    monkeypatch.setattr(warehouse.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert warehouse.parse_workers() == workers
+
+
+def test_pseudonymiser_copy_carries_the_key_not_the_bsns():
+    import pickle
+
+    from jeugdhulp.privacy import Pseudonymiser
+
+    p = Pseudonymiser("k" * 32)
+    pseudonym = p("999990019")
+    copy = pickle.loads(pickle.dumps(p))
+    assert b"999990019" not in pickle.dumps(p)
+    assert copy("999990019") == pseudonym
