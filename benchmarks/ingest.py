@@ -8,8 +8,9 @@ What it measures
        arrive before declarations; TR338 and friends look them up in core). Not timed.
     3. *stage / validate / publish* – exactly the steps of the ``ijw_ingest`` DAG on the JW323
        files: ``pipeline.stage`` (SHA-256 manifest, hardened parse, BSN pseudonymisation, COPY to
-       staging, file moves), ``pipeline.validate`` (the full GX suite on PostgreSQL, with Data
-       Docs) and ``pipeline.publish`` (staging → core). Stage is the end-to-end figure.
+       staging, file moves; the parse in ``JEUGDHULP_PARSE_WORKERS`` worker processes as in
+       production), ``pipeline.validate`` (the full GX suite on PostgreSQL, with Data Docs) and
+       ``pipeline.publish`` (staging → core). Stage is the end-to-end figure.
     4. *to_sql* – the usual approach on the same JW323 files: ``ijw.parse`` every file, one pandas
        DataFrame of all ``Record.flat(header)`` rows, ``DataFrame.to_sql(method="multi",
        chunksize=1000)`` through SQLAlchemy + psycopg 3 (``--to-sql-lines`` caps its input). Its
@@ -17,7 +18,9 @@ What it measures
 
 Steps 3 and 4 each run in their own subprocess (this script with the hidden ``--worker``), so
 their peak RSS is their own. The peak is measured per step (``VmHWM`` in /proc/self/status,
-reset through /proc/self/clear_refs before each step); a process's figure is the largest.
+reset through /proc/self/clear_refs before each step) plus the peak of every child process the
+step started (the parse workers and multiprocessing's resource tracker, which run side by side
+with it); a process's figure is the largest.
 
 Database: ``--db URL`` (libpq URL of a server whose role may CREATE DATABASE; a fresh database is
 created and dropped), otherwise a throwaway ``jeugdhulp.db.Cluster`` is started in /var/tmp and
@@ -49,6 +52,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -322,11 +326,50 @@ def _peak_rss_mb() -> float:
     return int(re.search(r"VmHWM:\s*(\d+) kB", Path("/proc/self/status").read_text())[1]) / 1024
 
 
+class _ChildrenPeak:
+    """Peak RSS (VmHWM) of each child process (the parse workers of stage), read every 0.2 s
+    while ``fn`` runs; a high-water mark, so a worker seen once before it ends is counted."""
+
+    def __init__(self):
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.2):
+            for proc in Path("/proc").iterdir():
+                if not proc.name.isdigit():
+                    continue
+                try:
+                    status = (proc / "status").read_text()
+                except OSError:
+                    continue
+                ppid, hwm = re.search(r"PPid:\s*(\d+)", status), re.search(r"VmHWM:\s*(\d+) kB", status)
+                if ppid and hwm and int(ppid[1]) == me:
+                    self.peaks[int(proc.name)] = max(self.peaks.get(int(proc.name), 0), int(hwm[1]) / 1024)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def _measured(fn: Callable[[], object]) -> tuple[object, dict]:
+    """Run ``fn``; its seconds and peak RSS: this process's plus that of the children it started
+    (each child's own peak; they run side by side, so the sum bounds what they held at once)."""
     _reset_peak_rss()
-    start = time.perf_counter()
-    result = fn()
-    return result, {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb()}
+    with _ChildrenPeak() as children:
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+    own = _peak_rss_mb()
+    workers = sorted(children.peaks.values(), reverse=True)
+    return result, {"seconds": seconds, "peak_rss_mb": own + sum(workers), "own_peak_rss_mb": own,
+                    "children_peak_rss_mb": workers}
 
 
 def ingest_worker(work: Path) -> dict:
@@ -478,6 +521,11 @@ def report(gen: dict, setup: dict, ingest: dict, to_sql: dict | None) -> str:
             _row(f"to_sql total ({n:,} lines)", total, n, to_sql["bytes"]),
         ]
         ratio = f"{stage_rate / (n / total['seconds']):.1f}"
+    stage = steps["stage"]
+    if stage.get("children_peak_rss_mb"):
+        out.append(f"stage peak RSS: {stage['own_peak_rss_mb']:,.0f} MB in the staging process + "
+                   f"{sum(stage['children_peak_rss_mb']):,.0f} MB in {len(stage['children_peak_rss_mb'])} child processes "
+                   f"({', '.join(f'{m:,.0f}' for m in stage['children_peak_rss_mb'])} MB)")
     peak = _total(steps)["peak_rss_mb"]
     out.append(f"ingest: {stage_rate:.0f} lines/s end-to-end, {ratio} times to_sql, peak RSS {peak:.0f} MB")
     return "\n".join(out)

@@ -132,3 +132,13 @@ def test_small_run_ends_with_the_summary_line(pg_server):
     assert out.returncode == 0, out.stderr
     last = out.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"ingest: \d+ lines/s end-to-end, \d+\.\d times to_sql, peak RSS \d+ MB", last), last
+
+
+def test_report_counts_the_parse_workers_in_the_peak(bench):
+    step = {"seconds": 2.0, "peak_rss_mb": 60.0}
+    stage = {"seconds": 4.0, "peak_rss_mb": 150.0, "own_peak_rss_mb": 60.0, "children_peak_rss_mb": [45.0, 45.0]}
+    ingest = {"lines": 200_000, "steps": {"stage": stage, "validate": step, "publish": step}}
+    gen = {"files": 1_000, "bytes": 150 * 2**20, "providers": 4, "jw301_files": 10, "seconds": 1.0}
+    out = bench.report(gen, {"seconds": 1.0}, ingest, None).splitlines()
+    assert "60 MB in the staging process + 90 MB in 2 child processes (45, 45 MB)" in out[-2]
+    assert out[-1] == "ingest: 50000 lines/s end-to-end, n/a times to_sql, peak RSS 150 MB"
