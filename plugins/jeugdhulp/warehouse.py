@@ -325,8 +325,11 @@ PARSE_WORKERS_ENV = "JEUGDHULP_PARSE_WORKERS"
 #: the first bytes of a landing batch are parsed in-process; parse workers (~0.3 s to start)
 #: only start once this much was read (~10,000 declaration lines)
 PARALLEL_MIN_BYTES = 8 * 2**20
-#: files per manifest + COPY transaction (a failing group is retried file by file)
+#: files per manifest + COPY transaction (a failing group is retried file by file) and per
+#: window of files checked and parsed together; a group or window also ends at GROUP_BYTES, so
+#: what is in flight stays bounded with 25 MB files too
 GROUP_FILES = 16
+GROUP_BYTES = 16 * 2**20
 
 
 def parse_workers() -> int:
@@ -501,6 +504,19 @@ def _read_ahead(pool: ThreadPoolExecutor, paths: list, depth: int) -> Iterator[t
         yield done
 
 
+def _windows(reads: Iterator[tuple]) -> Iterator[list[tuple]]:
+    """Consecutive reads in windows of GROUP_FILES files or GROUP_BYTES bytes."""
+    window, size = [], 0
+    for read in reads:
+        window.append(read)
+        size += len(read[1])
+        if len(window) >= GROUP_FILES or size >= GROUP_BYTES:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window
+
+
 # --------------------------------------------------------------------------- stage: manifest + COPY
 
 
@@ -539,6 +555,7 @@ class _Stager:
         self.outcome: dict[str, bool] = {}  # sha of a file ended in this run -> quarantined?
         self.owner: dict[tuple, str] = {}  # (type, afzender, identificatie) staged in this run -> file name
         self.group: list[tuple] = []  # [(path, data, Prepared)]
+        self.group_bytes = 0  # COPY text in the group
 
     def known(self, shas: list[str]) -> dict[str, str]:
         """State of the shas already in the manifest (one query for a window of files)."""
@@ -586,11 +603,12 @@ class _Stager:
                 )
                 prep.copies = []
         self.group.append((path, data, prep))
-        if len(self.group) >= GROUP_FILES:
+        self.group_bytes += sum(len(text) for *_, text in prep.copies)
+        if len(self.group) >= GROUP_FILES or self.group_bytes >= GROUP_BYTES:
             self.flush()
 
     def flush(self) -> None:
-        group, self.group = self.group, []
+        group, self.group, self.group_bytes = self.group, [], 0
         if not group:
             return
         try:
@@ -673,23 +691,19 @@ def stage_landing(
     preparer = _Preparer(pseudonymise, staging_columns(conn), batch_id, xsd_dir, conn.info.encoding)
     parser = _Parser(preparer, workers, parallel_min_bytes)
     stager = _Stager(conn, report, _Destinations(archive, quarantine))
-    window = GROUP_FILES
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ijw-read") as io:
-            reads = _read_ahead(io, paths, 2 * window)
-            pending: deque = deque()  # windows submitted for parsing, oldest first
-            while True:
-                batch = list(islice(reads, window))
-                if batch:
-                    known = stager.known([sha for _, _, sha in batch])
-                    pending.append([
-                        (path, data, sha, known.get(sha), None if sha in known else parser.submit(path.name, data, sha))
-                        for path, data, sha in batch
-                    ])
-                if pending and (len(pending) > 2 or not batch):
+            pending: deque = deque()  # windows submitted for parsing, oldest first; at most 3
+            for window in _windows(_read_ahead(io, paths, 8)):
+                known = stager.known([sha for _, _, sha in window])
+                pending.append([
+                    (path, data, sha, known.get(sha), None if sha in known else parser.submit(path.name, data, sha))
+                    for path, data, sha in window
+                ])
+                if len(pending) > 2:
                     _finish_window(stager, parser, pending.popleft())
-                elif not batch:
-                    break
+            while pending:
+                _finish_window(stager, parser, pending.popleft())
             stager.flush()
     finally:
         parser.close()

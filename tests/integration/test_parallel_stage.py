@@ -215,3 +215,32 @@ def test_fast_copy_lines_are_the_row_by_row_lines(conn, small_corpus):
     rows = [dict(zip(cols, line.split("\t"))) for line in lines]
     assert [(r["referentie_nummer"], r["gemeente"], r["eenheid"], r["bsn_elfproef"], r["bron_regel"]) for r in rows] == [
         ("R1", "0148", "01", "t", "3"), ("R2", "0193", "\\N", "\\N", "\\N")]
+
+
+@pytest.mark.parametrize("group_bytes", [warehouse.GROUP_BYTES, 1], ids=["groups", "one_file_groups"])
+def test_duplicates_next_to_their_original(pg_server, tmp_path, small_corpus, monkeypatch, group_bytes):
+    """Same content or same BerichtIdentificatie right after the original: in the same group of
+    files (or the next one), the original ends first and the copy follows it."""
+    monkeypatch.setattr(warehouse, "GROUP_BYTES", group_bytes)
+    results = {}
+    for mode, options in (("in_process", IN_PROCESS), ("workers", PARALLEL)):
+        dirs = {name: tmp_path / mode / name for name in ("landing", "archive", "quarantine")}
+        for d in dirs.values():
+            d.mkdir(parents=True)
+        files = sorted(small_corpus.glob("JW323_*.xml"))[:20]
+        for f in files:
+            shutil.copy2(f, dirs["landing"] / f.name)
+        for f in files[3:5]:
+            shutil.copy2(f, dirs["landing"] / f"{f.stem}_again.xml")  # sorts right after the original
+            (dirs["landing"] / f"{f.stem}_resent.xml").write_bytes(f.read_bytes() + b"\n")
+        with database(pg_server) as url:
+            results[mode] = pipeline.stage(url, TEST_KEY, **dirs, **options)
+            with warehouse.connect(url) as conn:
+                results[mode]["manifest"] = conn.execute(
+                    "SELECT file_name, state, reason, record_count FROM meta.file_manifest ORDER BY file_name").fetchall()
+        results[mode].pop("batch_id")
+    assert results["workers"] == results["in_process"]
+    assert results["workers"]["staged"] == 20 and results["workers"]["already_processed"] == 2
+    assert sorted(results["workers"]["quarantined"]) == sorted(f"{f.stem}_resent.xml" for f in files[3:5])
+    assert all(f"already received in {name.replace('_resent', '')}" in reason
+               for name, reason in results["workers"]["quarantined"].items())
