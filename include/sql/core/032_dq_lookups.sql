@@ -178,23 +178,22 @@ LANGUAGE sql STABLE AS $$
     SELECT aanbieder, referentie_nummer FROM staging.jw325_prestatie WHERE batch_id = p_batch
     UNION ALL
     SELECT r.aanbieder, r.referentie_nummer
-    FROM (SELECT a.aanbieder, a.gemeente, a.declaratie_identificatie, a.declaratie_identificatie_dagtekening
-          FROM core.declaratie_antwoord a
-          WHERE a.header_retour_codes <> ARRAY['0200'] OR a.antwoord_retour_codes IS NULL
-             OR NOT (a.antwoord_retour_codes = ARRAY['8001'] OR a.antwoord_retour_codes = ARRAY['0200'])
-          UNION ALL
-          SELECT a.aanbieder, a.gemeente, a.declaratie_identificatie, a.declaratie_identificatie_dagtekening
-          FROM staging.jw325_declaratie_antwoord a
-          WHERE a.batch_id = p_batch
-            AND (a.header_retour_codes <> ARRAY['0200'] OR a.antwoord_retour_codes IS NULL
-                 OR NOT (a.antwoord_retour_codes = ARRAY['8001'] OR a.antwoord_retour_codes = ARRAY['0200']))) w
-    JOIN (SELECT d.aanbieder, d.gemeente, d.bericht_identificatie, d.dagtekening, r.referentie_nummer
+    FROM (SELECT d.aanbieder, d.gemeente, d.bericht_identificatie, d.dagtekening, r.referentie_nummer
           FROM core.declaratie d JOIN core.declaratie_regel r USING (aanbieder, declaratie_nummer)
           UNION ALL
           SELECT p.aanbieder, p.gemeente, p.bericht_identificatie, p.dagtekening, p.referentie_nummer
           FROM staging.jw323_prestatie p WHERE p.batch_id = p_batch) r
-      ON r.aanbieder = w.aanbieder AND r.gemeente = w.gemeente AND r.bericht_identificatie = w.declaratie_identificatie
-     AND r.dagtekening = w.declaratie_identificatie_dagtekening
+    WHERE (r.aanbieder, r.gemeente, r.bericht_identificatie, r.dagtekening) IN (  -- a handful: hashed
+        SELECT a.aanbieder, a.gemeente, a.declaratie_identificatie, a.declaratie_identificatie_dagtekening
+        FROM core.declaratie_antwoord a
+        WHERE a.header_retour_codes <> ARRAY['0200'] OR a.antwoord_retour_codes IS NULL
+           OR NOT (a.antwoord_retour_codes = ARRAY['8001'] OR a.antwoord_retour_codes = ARRAY['0200'])
+        UNION ALL
+        SELECT a.aanbieder, a.gemeente, a.declaratie_identificatie, a.declaratie_identificatie_dagtekening
+        FROM staging.jw325_declaratie_antwoord a
+        WHERE a.batch_id = p_batch
+          AND (a.header_retour_codes <> ARRAY['0200'] OR a.antwoord_retour_codes IS NULL
+               OR NOT (a.antwoord_retour_codes = ARRAY['8001'] OR a.antwoord_retour_codes = ARRAY['0200'])))
 $$;
 
 -- The open debits (core and this batch) of the assignments the batch's debit lines declare
@@ -204,6 +203,7 @@ RETURNS TABLE (batch_id bigint, aanbieder text, referentie_nummer text, gemeente
                product_categorie text, product_code text, product_periode_begindatum date,
                product_periode_einddatum date, geleverd_volume bigint, eenheid text, ingediend_bedrag bigint)
 LANGUAGE sql STABLE AS $$
+    WITH afgewezen AS MATERIALIZED (SELECT * FROM dq.afgewezen_batch(p_batch))
     SELECT o.batch_id, o.aanbieder, o.referentie_nummer, o.gemeente, o.toewijzing_nummer, o.product_categorie,
            o.product_code, o.product_periode_begindatum, o.product_periode_einddatum, o.geleverd_volume,
            o.eenheid, o.ingediend_bedrag
@@ -212,11 +212,11 @@ LANGUAGE sql STABLE AS $$
       AND (o.gemeente, o.toewijzing_nummer) IN (
           SELECT p.gemeente, p.toewijzing_nummer FROM staging.jw323_prestatie p
           WHERE p.batch_id = p_batch AND p.debet_credit = 'D')
-      AND NOT EXISTS (SELECT 1 FROM dq.afgewezen_batch(p_batch) x
+      AND NOT EXISTS (SELECT 1 FROM afgewezen x
                       WHERE x.aanbieder = o.aanbieder AND x.referentie_nummer = o.referentie_nummer)
       AND NOT EXISTS (SELECT 1 FROM dq.declaratie_regel_batch(p_batch) c
                       WHERE c.debet_credit = 'C' AND c.aanbieder = o.aanbieder AND c.vorig_referentie_nummer = o.referentie_nummer
-                        AND NOT EXISTS (SELECT 1 FROM dq.afgewezen_batch(p_batch) x
+                        AND NOT EXISTS (SELECT 1 FROM afgewezen x
                                         WHERE x.aanbieder = c.aanbieder AND x.referentie_nummer = c.referentie_nummer))
 $$;
 
