@@ -172,7 +172,7 @@ COMMENT ON COLUMN mart.pc_gemeente_maand.kwartaal IS 'Kwartaal (1-4), voor de be
 COMMENT ON COLUMN mart.pc_gemeente_maand.product_categorie IS 'ProductCategorie (JZ020); de begroting is per productcategorie (contractwerkboek).';
 COMMENT ON COLUMN mart.pc_gemeente_maand.begroting_bedrag IS 'Een twaalfde van de jaarbegroting in eurocent (december krijgt de afrondingsrest).';
 COMMENT ON COLUMN mart.pc_gemeente_maand.realisatie_bedrag IS 'Gedeclareerd in eurocent voor zorg geleverd in deze maand: debet min credit, afgewezen regels niet meegeteld.';
-COMMENT ON COLUMN mart.pc_gemeente_maand.nog_te_declareren_bedrag IS 'Geschat nog te declareren bedrag in eurocent (late declaraties, chain-ladder; mart.prognose_nog_te_declareren).';
+COMMENT ON COLUMN mart.pc_gemeente_maand.nog_te_declareren_bedrag IS 'Geschat nog te declareren bedrag in eurocent (late declaraties, chain-ladder; mart.prognose_nog_te_declareren); negatief als per saldo nog creditering verwacht wordt.';
 COMMENT ON COLUMN mart.pc_gemeente_maand.verplichting_bedrag IS 'Waarde in eurocent van de zorg die in actuele toewijzingen voor deze maand is toegewezen (volume x contracttarief of Budget, naar rato per dag).';
 COMMENT ON COLUMN mart.pc_gemeente_maand.prognose_bedrag IS 'Verwachte kosten in eurocent: realisatie + nog te declareren tot en met de maand van de peildatum, daarna de verplichting.';
 COMMENT ON COLUMN mart.pc_gemeente_maand.aantal_jeugdigen IS 'Aantal unieke jeugdigen met een niet-afgewezen debetregel voor deze maand en productcategorie.';
