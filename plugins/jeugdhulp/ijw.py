@@ -60,11 +60,12 @@ class IjwParseError(ValueError):
 @dataclass
 class Record:
     client: dict
-    item: dict
+    item: dict  # (``parse(texts=True)``: a plain JW323 Prestatie is a tuple, see prestatie_item)
     line: int  # source line of the item element
 
     def flat(self, header: dict) -> dict:
-        return {**header, **self.client, **self.item, "bron_regel": self.line}
+        item = self.item if type(self.item) is not tuple else prestatie_item(self.item)
+        return {**header, **self.client, **item, "bron_regel": self.line}
 
 
 @dataclass
@@ -478,7 +479,7 @@ def _parse_jw319(r: _Reader, root, header: dict, pseudonymise) -> Message:
     return msg
 
 
-def _parse_jw323(r: _Reader, root, header: dict, pseudonymise) -> Message:
+def _parse_jw323(r: _Reader, root, header: dict, pseudonymise, texts: bool = False) -> Message:
     decl = r.child(root, "Declaratie")
     periode = r.child(decl, "DeclaratiePeriode")
     header = {
@@ -490,10 +491,11 @@ def _parse_jw323(r: _Reader, root, header: dict, pseudonymise) -> Message:
         "totaal_ingediend_bedrag": _signed(r, r.child(decl, "TotaalIngediendBedrag"), "TotaalBedrag"),
     }
     msg = Message("JW323", header)
+    prestatie = _prestatie_or_texts if texts else _prestatie
     for client in _items(r.child(decl, "Clienten"), "Client"):
         attrs = _client_attrs(r, client, pseudonymise)
         for p in _items(r.child(client, "Prestaties"), "Prestatie"):
-            msg.records.append(Record(attrs, _prestatie(r, p), p.sourceline))
+            msg.records.append(Record(attrs, prestatie(r, p), p.sourceline))
         r.forget()
     if not msg.records:
         r.fail(decl, "declaration has no Prestatie")
@@ -504,20 +506,62 @@ class _Irregular(Exception):
     """Not the plain case the fast path reads; the careful path reads it (or says what is wrong)."""
 
 
+#: the fields of a Prestatie, in the order of :func:`_prestatie` and of its texts tuple
+PRESTATIE_FIELDS = (
+    "referentie_nummer", "vorig_referentie_nummer", "toewijzing_nummer", "product_categorie", "product_code",
+    "product_periode_begindatum", "product_periode_einddatum", "geleverd_volume", "eenheid", "product_tarief",
+    "ingediend_bedrag", "debet_credit",
+)
+
+
 def _prestatie(r: _Reader, p) -> dict:
     """A JW323 Prestatie (also returned, unchanged, in a JW325). The hot loop of a declaration:
     a fast read of the plain case, else the careful read with its exact error."""
     try:
-        return _prestatie_fast(p)
+        return prestatie_item(_prestatie_texts(p))
     except (_Irregular, KeyError, AttributeError):
         return _prestatie_careful(r, p)
 
 
-def _prestatie_fast(p) -> dict:
+def _prestatie_or_texts(r: _Reader, p) -> tuple | dict:
+    """``parse(texts=True)``: the texts of a plain Prestatie, else what :func:`_prestatie` gives."""
+    try:
+        return _prestatie_texts(p)
+    except (_Irregular, KeyError, AttributeError):
+        return _prestatie_careful(r, p)
+
+
+def prestatie_item(texts: tuple) -> dict:
+    """The item :func:`parse` gives for a Prestatie, from its texts (see :func:`_prestatie_texts`)."""
+    referentie, vorig, toewijzing, categorie, code, begin, eind, volume, eenheid, tarief, bedrag, dc = texts
+    return {
+        "referentie_nummer": referentie,
+        "vorig_referentie_nummer": vorig,
+        "toewijzing_nummer": int(toewijzing),
+        "product_categorie": categorie,
+        "product_code": code,
+        "product_periode_begindatum": _DATES.get(begin) or dt.date.fromisoformat(begin),
+        "product_periode_einddatum": _DATES.get(eind) or dt.date.fromisoformat(eind),
+        "geleverd_volume": int(volume),
+        "eenheid": eenheid,
+        "product_tarief": None if tarief is None else int(tarief),
+        "ingediend_bedrag": int(bedrag),
+        "debet_credit": dc,
+    }
+
+
+def _canonical(digits: str) -> str:
+    return digits if digits[0] != "0" or len(digits) == 1 else str(int(digits))
+
+
+def _prestatie_texts(p) -> tuple:
     """The plain case in one pass over the Prestatie's elements: each local name once, exactly
     the expected elements at the expected places, every value present and well-formed, dates
     seen before (``_DATES``). Anything else raises and :func:`_prestatie_careful` decides; where
-    this returns, the careful read returns the same."""
+    this returns, the careful read gives the same (``prestatie_item`` of this tuple).
+
+    The tuple holds the texts in PRESTATIE_FIELDS order: stripped, None for an absent optional
+    field, whole numbers in plain decimal (no leading zeros), dates as YYYY-MM-DD."""
     names = _LOCAL_NAMES
     els = {}
     n = 0
@@ -546,30 +590,19 @@ def _prestatie_fast(p) -> dict:
     toewijzing = els["ToewijzingNummer"].text.strip()
     categorie = els["ProductCategorie"].text.strip()
     code = els["ProductCode"].text.strip()
-    begin = _DATES[begin.text.strip()]
-    eind = _DATES[eind.text.strip()]
+    begin = begin.text.strip()
+    eind = eind.text.strip()
     volume = els["GeleverdVolume"].text.strip()
     eenheid = els["Eenheid"].text.strip()
     bedrag_text = bedrag_el.text.strip()
     dc = dc.text.strip()
     digits = toewijzing + volume + bedrag_text + (tarief or "")
     if not (referentie and toewijzing and categorie and code and volume and eenheid and bedrag_text
-            and tarief != "" and (dc == "D" or dc == "C") and digits.isdigit() and digits.isascii()):
+            and tarief != "" and (dc == "D" or dc == "C") and digits.isdigit() and digits.isascii()
+            and begin in _DATES and eind in _DATES):
         raise _Irregular
-    return {
-        "referentie_nummer": referentie,
-        "vorig_referentie_nummer": vorig,
-        "toewijzing_nummer": int(toewijzing),
-        "product_categorie": categorie,
-        "product_code": code,
-        "product_periode_begindatum": begin,
-        "product_periode_einddatum": eind,
-        "geleverd_volume": int(volume),
-        "eenheid": eenheid,
-        "product_tarief": None if tarief is None else int(tarief),
-        "ingediend_bedrag": int(bedrag_text),
-        "debet_credit": dc,
-    }
+    return (referentie, vorig, _canonical(toewijzing), categorie, code, begin, eind, _canonical(volume), eenheid,
+            None if tarief is None else _canonical(tarief), _canonical(bedrag_text), dc)
 
 
 def _prestatie_careful(r: _Reader, p) -> dict:
@@ -657,8 +690,13 @@ def parse(
     *,
     data: bytes | None = None,
     xsd_dir: str | os.PathLike | None = None,
+    texts: bool = False,
 ) -> Message:
-    """Parse one iJw file. ``xsd_dir`` (or env ``IJW_XSD_DIR``) enables official XSD validation."""
+    """Parse one iJw file. ``xsd_dir`` (or env ``IJW_XSD_DIR``) enables official XSD validation.
+
+    With ``texts`` (staging, which writes text anyway) the item of a plain JW323 Prestatie is the
+    tuple of its checked texts instead of a dict (``prestatie_item`` turns it into the dict,
+    ``Record.flat`` does so itself): no round trip through int and date for every line."""
     root = read_document(path, data)
     bericht_type = message_type(path, root)
     xsd_dir = xsd_dir or os.environ.get("IJW_XSD_DIR")
@@ -669,4 +707,6 @@ def parse(
             raise IjwParseError(path, f"not valid against {bericht_type}.xsd: {err.message}", err.line)
     r = _Reader(path)
     header = _header(r, root, bericht_type)
+    if texts and bericht_type == "JW323":
+        return _parse_jw323(r, root, header, pseudonymise, texts=True)
     return _PARSERS[bericht_type](r, root, header, pseudonymise)

@@ -251,16 +251,21 @@ def _records_copy(msg: ijw.Message, columns: list[str], prefix: str) -> tuple[tu
 
     Header and client values are formatted once (per message, per client), only the item values
     per line; the COPY column order is therefore header, client, item columns, ``bron_regel``.
+    A Prestatie read as texts (``ijw.parse(texts=True)``) is joined as it is, escaped only when
+    it holds a backslash, tab, newline or carriage return.
     """
     records = msg.records
     clients: dict = {}
     for rec in records:
         clients.setdefault(id(rec.client), rec.client)
     first = records[0].item
+    keys = ijw.PRESTATIE_FIELDS if type(first) is tuple else tuple(first)
     client_keys = set().union(*clients.values())
-    item_cols = [c for c in columns if c in first and c != "bron_regel"]
-    client_cols = [c for c in columns if c in client_keys and c not in first and c != "bron_regel"]
-    header_cols = [c for c in columns if c not in first and c not in client_keys and c != "bron_regel"]
+    item_cols = [c for c in keys if c in columns and c != "bron_regel"]
+    if any(type(rec.item) is tuple for rec in records) and item_cols != list(ijw.PRESTATIE_FIELDS):
+        return _rows_copy(msg, columns, prefix)  # a table without some Prestatie field
+    client_cols = [c for c in columns if c in client_keys and c not in keys and c != "bron_regel"]
+    header_cols = [c for c in columns if c not in keys and c not in client_keys and c != "bron_regel"]
     with_line = "bron_regel" in columns
     header = msg.header
     head = [prefix, *(_copy_value(header.get(c)) for c in header_cols)]
@@ -274,17 +279,25 @@ def _records_copy(msg: ijw.Message, columns: list[str], prefix: str) -> tuple[tu
         values_of = lambda item, c=item_cols[0]: (item[c],)  # noqa: E731
     else:
         values_of = itemgetter(*item_cols)
-    width, text, null = len(first), _COPY_TEXT, _NULL
+    width, text, null, tabs = len(keys), _COPY_TEXT, _NULL, len(ijw.PRESTATIE_FIELDS) - 1
     lines = []
     try:
         for rec in records:
             item = rec.item
-            if len(item) != width:
+            if type(item) is tuple:
+                values = "\t".join([null if v is None else v for v in item])
+                # texts hold only str and None: escaping needed iff a \ beyond the \N, a \t, \n or \r
+                if (values.count("\\") != item.count(None) or values.count("\t") != tabs
+                        or "\n" in values or "\r" in values):
+                    values = "\t".join([null if v is None else _copy_str(v) for v in item])
+            elif len(item) != width:
                 raise _Irregular
-            values = [text[type(v)](v) for v in values_of(item)]
+            else:
+                values = "\t".join([text[type(v)](v) for v in values_of(item)])
             if with_line:
-                values.append(null if rec.line is None else str(rec.line))
-            lines.append(segments[id(rec.client)] + "\t".join(values))
+                number = null if rec.line is None else str(rec.line)
+                values = values + "\t" + number if item_cols else number
+            lines.append(segments[id(rec.client)] + values)
     except (KeyError, _Irregular):  # a missing field or a value type without a fast format
         return _rows_copy(msg, columns, prefix)
     if not with_line and not item_cols:
@@ -381,7 +394,7 @@ class _Preparer:
         try:
             if size > ijw.MAX_FILE_BYTES:
                 raise ijw.IjwParseError(name, f"file is {size} bytes, above the iJw limit of 25 MB (OP179)")
-            msg = ijw.parse(name, self.pseudonymise, data=data, xsd_dir=self.xsd_dir)
+            msg = ijw.parse(name, self.pseudonymise, data=data, xsd_dir=self.xsd_dir, texts=True)
         except ijw.IjwParseError as exc:
             return Prepared(name, sha, size, exc.reason)
         except Exception as exc:  # a parser bug on odd input still ends the file in one state

@@ -145,6 +145,8 @@ def _odd_jw323(src: Path, dest: Path) -> None:
         for el in doc.iterfind(".//jw323:Prestatie/jw323:ProductReferentie/ijw:ReferentieNummer", NS):
             el.text = f"R{next(texts, 'plain')}9"
         doc.find(".//jw323:DeclaratieNummer", NS).text = "\\N"  # COPY's NULL, as text
+        volume = doc.find(".//jw323:Prestatie/jw323:GeleverdVolume", NS)
+        volume.text = f" 000{volume.text} "  # leading zeros and blanks: the same whole number
 
     edit_xml(dest, put)
 
@@ -189,24 +191,53 @@ def test_copy_text_carries_every_value(db_url, data_dirs, small_corpus, options)
     assert any(odd_codes & set(r.item["retour_codes"]) for r in messages[jw325.name].records)
 
 
-def test_fast_copy_lines_are_the_row_by_row_lines(conn, small_corpus):
+def _by_column(cols, lines) -> list[dict]:
+    return [dict(zip(cols, line.split("\t"))) for line in lines]
+
+
+@pytest.mark.parametrize("texts", [False, True], ids=["items", "texts"])
+def test_fast_copy_lines_are_the_row_by_row_lines(conn, small_corpus, texts):
     """The per-client/per-message formatting equals formatting ``Record.flat`` row by row."""
     columns = warehouse.staging_columns(conn)
     pseudonymise = Pseudonymiser(TEST_KEY)
     seen = set()
     for f in sorted(small_corpus.glob("*.xml")):
-        msg = ijw.parse(f, pseudonymise)
+        msg = ijw.parse(f, pseudonymise, texts=texts)
         for table, source in warehouse.STAGING[msg.bericht_type]:
             if source != "records" or not msg.records:
                 continue
             seen.add(table)
             fast_cols, fast = warehouse._records_copy(msg, columns[table], "1\tsha")
             slow_cols, slow = warehouse._rows_copy(msg, columns[table], "1\tsha")
-            assert [dict(zip(fast_cols, line.split("\t"))) for line in fast] == [
-                dict(zip(slow_cols, line.split("\t"))) for line in slow], (f.name, table)
+            assert _by_column(fast_cols, fast) == _by_column(slow_cols, slow), (f.name, table)
+            if texts and msg.bericht_type == "JW323":
+                assert all(type(r.item) is tuple for r in msg.records)
     assert len(seen) == 8  # every staging table with one row per record
 
-    # records whose items differ in fields take the row-by-row way
+
+def test_texts_with_odd_characters_and_a_careful_line_in_one_message(conn):
+    """Texts that need COPY escapes, absent optionals and an item the careful read gave (a dict)
+    in one message: the same lines as row by row."""
+    plain = ("R1", None, "100", "45", "45A03", "2025-01-01", "2025-01-31", "12", "04", "10450", "125400", "D")
+    odd = ("R\\N\t2", "V\n1", "101", "45", "45\rA", "2025-01-01", "2025-01-31", "1", "04", None, "9", "C")
+    careful = {**ijw.prestatie_item(plain), "referentie_nummer": "R3"}  # a dict in the field order
+    header = {"gemeente": "0148", "dagtekening": ijw.dt.date(2025, 2, 3), "declaratie_nummer": "D\\N"}
+    client = {"client_pseudoniem": "p" * 64, "bsn_elfproef": True}
+    msg = ijw.Message("JW323", header, [ijw.Record(client, plain, 7), ijw.Record(client, odd, 8),
+                                        ijw.Record(client, careful, None)])
+    columns = warehouse.staging_columns(conn)["staging.jw323_prestatie"]
+    fast_cols, fast = warehouse._records_copy(msg, columns, "1\tsha")
+    slow_cols, slow = warehouse._rows_copy(msg, columns, "1\tsha")
+    assert _by_column(fast_cols, fast) == _by_column(slow_cols, slow)
+    rows = _by_column(fast_cols, fast)
+    assert [r["referentie_nummer"] for r in rows] == ["R1", "R\\\\N\\t2", "R3"]
+    assert [r["vorig_referentie_nummer"] for r in rows] == ["\\N", "V\\n1", "\\N"]
+    assert rows[1]["product_code"] == "45\\rA" and rows[1]["product_tarief"] == "\\N"
+    assert [r["bron_regel"] for r in rows] == ["7", "8", "\\N"] and rows[0]["declaratie_nummer"] == "D\\\\N"
+
+
+def test_items_that_differ_in_fields_take_the_row_by_row_way(conn):
+    columns = warehouse.staging_columns(conn)
     msg = ijw.Message("JW323", {"gemeente": "0148", "dagtekening": None}, [
         ijw.Record({"client_pseudoniem": "p1", "bsn_elfproef": True}, {"referentie_nummer": "R1", "eenheid": "01"}, 3),
         ijw.Record({"client_pseudoniem": "p2"}, {"referentie_nummer": "R2", "gemeente": "0193"}, None),
