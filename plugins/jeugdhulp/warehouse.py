@@ -420,8 +420,8 @@ def _init_worker(preparer: _Preparer) -> None:
     _WORKER_PREPARER = preparer
 
 
-def _prepare_in_worker(name: str, data: bytes, sha: str) -> Prepared:
-    return _WORKER_PREPARER(name, data, sha)
+def _prepare_in_worker(files: list[tuple]) -> list[Prepared]:
+    return [_WORKER_PREPARER(name, data, sha) for name, data, sha in files]
 
 
 class _Done:
@@ -469,24 +469,25 @@ class _Parser:
                                         initializer=_init_worker, initargs=(self.preparer,))
         log.info("parsing in %d worker processes", workers)
 
-    def submit(self, name: str, data: bytes, sha: str):
-        self.read += len(data)
+    def submit(self, files: list[tuple]):
+        """Parse ``[(name, data, sha)]`` (one task per window: a task costs the pool ~0.3 ms)."""
+        self.read += sum(len(data) for _, data, _ in files)
         if self.workers and self.read >= self.min_bytes:
             self._start()
         if self.pool is not None:
             try:
                 with _main_module_hidden():  # a submit may start a worker
-                    return self.pool.submit(_prepare_in_worker, name, data, sha)
+                    return self.pool.submit(_prepare_in_worker, files)
             except Exception as exc:  # the pool cannot start or broke: go on in-process
                 self._give_up(exc)
-        return _Done(self.preparer(name, data, sha))
+        return _Done([self.preparer(name, data, sha) for name, data, sha in files])
 
-    def result(self, future, name: str, data: bytes, sha: str) -> Prepared:
+    def result(self, future, files: list[tuple]) -> list[Prepared]:
         try:
             return future.result()
-        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): parse it here
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): parse them here
             self._give_up(exc)
-            return self.preparer(name, data, sha)
+            return [self.preparer(name, data, sha) for name, data, sha in files]
 
     def _give_up(self, exc: BaseException) -> None:
         if self.pool is not None:
@@ -709,10 +710,8 @@ def stage_landing(
             pending: deque = deque()  # windows submitted for parsing, oldest first; at most 3
             for window in _windows(_read_ahead(io, paths, 8)):
                 known = stager.known([sha for _, _, sha in window])
-                pending.append([
-                    (path, data, sha, known.get(sha), None if sha in known else parser.submit(path.name, data, sha))
-                    for path, data, sha in window
-                ])
+                todo = [(path.name, data, sha) for path, data, sha in window if sha not in known]
+                pending.append((window, known, todo, parser.submit(todo) if todo else _Done([])))
                 if len(pending) > 2:
                     _finish_window(stager, parser, pending.popleft())
             while pending:
@@ -727,11 +726,10 @@ def stage_landing(
     return report
 
 
-def _finish_window(stager: _Stager, parser: _Parser, window: list[tuple]) -> None:
-    done = [
-        (path, data, sha, state, None if state else parser.result(future, path.name, data, sha))
-        for path, data, sha, state, future in window
-    ]
+def _finish_window(stager: _Stager, parser: _Parser, pending: tuple) -> None:
+    window, known, todo, future = pending
+    prepared = iter(parser.result(future, todo))
+    done = [(path, data, sha, known.get(sha), None if sha in known else next(prepared)) for path, data, sha in window]
     for path, _, _, _, prep in done:
         if prep is not None and prep.error:
             log.error("unexpected error preparing %s:\n%s", path.name, prep.error)
