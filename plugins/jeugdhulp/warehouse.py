@@ -448,14 +448,20 @@ def _main_module_hidden():
         sys.modules["__main__"] = main
 
 
+def _ready() -> None:
+    """A worker's first task: it has started (imported this module, run the initializer)."""
+
+
 class _Parser:
     """Parses files in order, in-process until ``min_bytes`` have been read, then in ``workers``
     processes (spawned: nothing of this process is inherited but the preparer). A small batch
-    never pays the ~0.3 s start of a worker; when the pool cannot start, parsing stays here."""
+    never starts a worker; while the workers start (~0.3 s) parsing goes on here; when the pool
+    cannot start, parsing stays here."""
 
     def __init__(self, preparer: _Preparer, workers: int, min_bytes: int):
         self.preparer, self.workers, self.min_bytes = preparer, workers, min_bytes
         self.pool: ProcessPoolExecutor | None = None
+        self.started: list = []  # a _ready task per worker
         self.read = 0
 
     def _start(self) -> None:
@@ -465,20 +471,35 @@ class _Parser:
         except Exception as exc:  # e.g. a pseudonymiser that is a lambda
             log.warning("parsing in-process: the pseudonymiser cannot go to a worker (%s)", exc)
             return
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init_worker, initargs=(self.preparer,))
+        try:
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_init_worker, initargs=(self.preparer,))
+            with _main_module_hidden():  # each submit starts a worker until there are ``workers``
+                self.started = [self.pool.submit(_ready) for _ in range(workers)]
+        except Exception as exc:
+            self._give_up(exc)
+            return
         log.info("parsing in %d worker processes", workers)
+
+    def _pool_ready(self) -> bool:
+        if self.pool is None or not any(f.done() for f in self.started):
+            return False
+        for f in self.started:
+            if f.done() and f.exception() is not None:  # a worker could not start
+                self._give_up(f.exception())
+                return False
+        return True
 
     def submit(self, files: list[tuple]):
         """Parse ``[(name, data, sha)]`` (one task per window: a task costs the pool ~0.3 ms)."""
         self.read += sum(len(data) for _, data, _ in files)
         if self.workers and self.read >= self.min_bytes:
             self._start()
-        if self.pool is not None:
+        if self._pool_ready():
             try:
-                with _main_module_hidden():  # a submit may start a worker
+                with _main_module_hidden():  # (the pool may replace a worker)
                     return self.pool.submit(_prepare_in_worker, files)
-            except Exception as exc:  # the pool cannot start or broke: go on in-process
+            except Exception as exc:  # the pool broke: go on in-process
                 self._give_up(exc)
         return _Done([self.preparer(name, data, sha) for name, data, sha in files])
 
