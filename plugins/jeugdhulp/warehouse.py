@@ -28,7 +28,7 @@ import types
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
@@ -463,6 +463,7 @@ class _Parser:
         self.pool: ProcessPoolExecutor | None = None
         self.started: list = []  # a _ready task per worker
         self.read = 0
+        self.parsed = {"in workers": 0, "in-process": 0}
 
     def _start(self) -> None:
         workers, self.workers = self.workers, 0  # one attempt
@@ -476,6 +477,8 @@ class _Parser:
                                             initializer=_init_worker, initargs=(self.preparer,))
             with _main_module_hidden():  # each submit starts a worker until there are ``workers``
                 self.started = [self.pool.submit(_ready) for _ in range(workers)]
+            if not self.min_bytes:  # every file in a worker: wait for them
+                wait(self.started)
         except Exception as exc:
             self._give_up(exc)
             return
@@ -498,9 +501,12 @@ class _Parser:
         if self._pool_ready():
             try:
                 with _main_module_hidden():  # (the pool may replace a worker)
-                    return self.pool.submit(_prepare_in_worker, files)
+                    future = self.pool.submit(_prepare_in_worker, files)
+                self.parsed["in workers"] += len(files)
+                return future
             except Exception as exc:  # the pool broke: go on in-process
                 self._give_up(exc)
+        self.parsed["in-process"] += len(files)
         return _Done([self.preparer(name, data, sha) for name, data, sha in files])
 
     def result(self, future, files: list[tuple]) -> list[Prepared]:
@@ -508,6 +514,8 @@ class _Parser:
             return future.result()
         except BrokenProcessPool as exc:  # a worker died (killed, out of memory): parse them here
             self._give_up(exc)
+            self.parsed["in workers"] -= len(files)
+            self.parsed["in-process"] += len(files)
             return [self.preparer(name, data, sha) for name, data, sha in files]
 
     def _give_up(self, exc: BaseException) -> None:
@@ -520,6 +528,9 @@ class _Parser:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if self.parsed["in workers"]:
+            log.info("parsed %d files in worker processes, %d in-process",
+                     self.parsed["in workers"], self.parsed["in-process"])
 
 
 def _read(path) -> tuple:
@@ -712,6 +723,7 @@ def stage_landing(
 ) -> StageReport:
     """Stage every waiting landing file; each ends staged, quarantined (with its reason) or, when
     its content was processed before, already processed (moved where that one went).
+    ``parallel_min_bytes=0``: every file is parsed in a worker (the pool's start is awaited).
 
     Files are read and hashed a few ahead in a thread, parsed (and pseudonymised, and turned
     into COPY text) in ``workers`` processes (default :func:`parse_workers`) once

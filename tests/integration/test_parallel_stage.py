@@ -6,6 +6,7 @@ non-ASCII, arrays) unchanged into PostgreSQL."""
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import uuid
 from contextlib import contextmanager
@@ -104,6 +105,7 @@ def test_workers_stage_exactly_what_in_process_staging_stages(pg_server, tmp_pat
         assert sorted(p.name.split("_", 1)[1] for p in dirs["quarantine"].rglob("*.xml")) == sorted(
             results[mode]["quarantined"])
     assert "parsing in 2 worker processes" in caplog.text
+    assert re.search(r"parsed \d+ files in worker processes, 0 in-process", caplog.text)
 
     assert results["workers"] == results["in_process"]
     assert states["workers"] == states["in_process"]
@@ -163,7 +165,8 @@ def _odd_jw325(src: Path, dest: Path) -> None:
 
 
 @pytest.mark.parametrize("options", [IN_PROCESS, PARALLEL], ids=["in_process", "workers"])
-def test_copy_text_carries_every_value(db_url, data_dirs, small_corpus, options):
+def test_copy_text_carries_every_value(db_url, data_dirs, small_corpus, options, caplog):
+    caplog.set_level(logging.INFO, logger="jeugdhulp.warehouse")
     jw323 = max(small_corpus.glob("JW323_*.xml"), key=lambda f: (f.read_bytes().count(b"<Prestatie>"), f.name))
     jw325 = next(f for f in sorted(small_corpus.glob("JW325_*.xml")) if b"RetourCode" in f.read_bytes()
                  and b"<Prestatie>" in f.read_bytes())
@@ -175,6 +178,7 @@ def test_copy_text_carries_every_value(db_url, data_dirs, small_corpus, options)
     result = pipeline.stage(db_url, TEST_KEY, **data_dirs, **options)
 
     assert result["staged"] == 2, result
+    assert ("parsed 2 files in worker processes, 0 in-process" in caplog.text) == (options is PARALLEL)
     with warehouse.connect(db_url) as conn:
         for name, msg in messages.items():
             for table, source in warehouse.STAGING[msg.bericht_type]:

@@ -37,3 +37,18 @@ def test_pseudonymiser_copy_carries_the_key_not_the_bsns():
     copy = pickle.loads(pickle.dumps(p))
     assert b"999990019" not in pickle.dumps(p)
     assert copy("999990019") == pseudonym
+
+
+def test_a_broken_pool_parses_in_process():
+    """A worker that dies (killed, out of memory) breaks the pool: its files are parsed here."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from jeugdhulp.privacy import Pseudonymiser
+
+    parser = warehouse._Parser(warehouse._Preparer(Pseudonymiser("k" * 32), {}, 1, None, "utf-8"), 0, 0)
+    broken = Future()
+    broken.set_exception(BrokenProcessPool("a worker died"))
+    (prepared,) = parser.result(broken, [("empty.xml", b"", "0" * 64)])
+    assert prepared.name == "empty.xml" and prepared.reason == "file is empty"
+    assert parser.parsed["in-process"] == 1
