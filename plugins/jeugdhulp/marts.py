@@ -100,5 +100,5 @@ def pc_summary(conn: psycopg.Connection, jaar: int | None = None) -> list[tuple]
 def euro(cents: int) -> str:
     """Dutch notation: 123456789 -> '€ 1.234.567,89'."""
     sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
+    whole, rest = divmod(abs(int(cents)), 100)
     return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"

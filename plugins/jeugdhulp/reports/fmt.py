@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from jeugdhulp.marts import euro  # noqa: F401  (one money notation for the whole product)
+
 #: what a suppressed cell shows, in HTML, PDF and XLSX alike
 SUPPRESSED = "<5"
 #: a cell counting 1..MIN_CELL-1 youths (or their trajectories) is suppressed; 0 describes nobody
@@ -25,13 +27,6 @@ def is_small(n) -> bool:
 
 def _thousands(whole: int) -> str:
     return f"{whole:,}".replace(",", ".")
-
-
-def euro(cents: int) -> str:
-    """123456789 -> '€ 1.234.567,89'; -2550 -> '-€ 25,50' (the notation of jeugdhulp.marts.euro)."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}€ {_thousands(whole)},{rest:02d}"
 
 
 def getal(value, decimals: int = 0) -> str:
