@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
+from ijw_berichten import rules_database
 
 from jeugdhulp import config, quality, warehouse
 from jeugdhulp.cbs import load
@@ -162,19 +163,7 @@ _loads = itertools.count(1_000_001)
 
 @pytest.fixture(scope="module")
 def cbs_db(pg_server):
-    import uuid
-
-    import psycopg
-
-    name = f"t_rules_cbs_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
-    with warehouse.connect(url) as conn:
-        warehouse.migrate(conn)
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from rules_database(pg_server, "t_rules_cbs")
 
 
 def _stage(conn, target: str, load_id: int, staged: list[dict]) -> None:
