@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS core.toewijzing (
 );
 
 -- The current version of each assignment (latest Toewijzingsdatum+Toewijzingstijd, IV013);
--- RedenWijziging 13 with Einddatum = Ingangsdatum means it never existed (CS335).
+-- RedenWijziging 13 with Einddatum = Ingangsdatum means it never existed (CS335). An open-ended
+-- assignment (Einddatum NULL) or one without RedenWijziging is current: the test is IS NOT TRUE,
+-- because NOT (NULL) would drop it.
 CREATE OR REPLACE VIEW core.toewijzing_actueel AS
 SELECT *
 FROM (
@@ -53,7 +55,7 @@ FROM (
     FROM core.toewijzing
     ORDER BY gemeente, toewijzing_nummer, toewijzingsdatum DESC, toewijzingstijd DESC
 ) t
-WHERE NOT (reden_wijziging = '13' AND einddatum = ingangsdatum);
+WHERE (reden_wijziging = '13' AND einddatum = ingangsdatum) IS NOT TRUE;
 
 -- JW323 Declaratie (message level). Identity (aanbieder, declaratie_nummer).
 CREATE TABLE IF NOT EXISTS core.declaratie (

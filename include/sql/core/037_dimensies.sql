@@ -118,7 +118,7 @@ SELECT coalesce(max(declaratie_dagtekening), current_date) AS peildatum FROM cor
 -- Fact: every version of every toewijzing, with the flags the marts filter on.
 CREATE OR REPLACE VIEW core.toewijzing_versie AS
 SELECT t.*,
-       (t.toewijzingsdatum, t.toewijzingstijd) = (a.toewijzingsdatum, a.toewijzingstijd) AS is_actueel,
+       (t.toewijzingsdatum, t.toewijzingstijd) IS NOT DISTINCT FROM (a.toewijzingsdatum, a.toewijzingstijd) AS is_actueel,
        a.toewijzingsdatum IS NULL                                                       AS vervallen,
        first_value(t.toewijzingsdatum) OVER w                                           AS eerste_toewijzingsdatum
 FROM core.toewijzing t
