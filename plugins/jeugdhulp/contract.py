@@ -1,17 +1,26 @@
 """Contract master data: the Excel workbook contract management maintains, validated and versioned.
 
 The workbook (template: ``include/contract/contract_template.xlsx``, made by
-:func:`write_template`) has four data sheets, each with a header row of exactly these columns:
+:func:`write_template`) has six data sheets, each with a header row of exactly these columns:
 
-==========  =================================================================================
-aanbieders  aanbieder (AGB-code, 8 digits), naam, gecontracteerd_vanaf, gecontracteerd_tot
-tarieven    jaar, product_categorie (JZ020), product_code, eenheid (WJ756), tarief (euro cents)
-plafonds    jaar, aanbieder, budgetplafond (euro cents)
-begroting   jaar, gemeente (CBS code of one of the 11 IJsselland gemeenten), product_categorie,
-            begroting (euro cents)
-==========  =================================================================================
+===========  ================================================================================
+aanbieders   aanbieder (AGB-code, 8 digits), naam, gecontracteerd_vanaf, gecontracteerd_tot
+tarieven     jaar, product_categorie (JZ020), product_code, eenheid (WJ756), tarief (euro
+             cents; empty for eenheid 83 and for taakgericht products), uitvoeringsvariant
+             (inspanningsgericht | outputgericht | taakgericht; empty = inspanningsgericht)
+plafonds     jaar, aanbieder, budgetplafond (euro cents)
+begroting    jaar, gemeente (CBS code of one of the 11 IJsselland gemeenten), product_categorie,
+             begroting (euro cents)
+indexatie    jaar, indexatie_promille (integer, 32 = 3,2 %): a year without tariffs of its own
+             gets the latest known tariff indexed by every year's promille after it, compounded
+             and rounded to whole cents per year (``core.contract_tarief_jaar``)
+taakgericht  jaar, maand (1-12), gemeente, aanbieder, product_categorie, bedrag (euro cents):
+             the lump sum a gemeente pays a provider for taakgericht care in that month
+===========  ================================================================================
 
-plus a sheet ``toelichting`` (explanation in Dutch, ignored when loading).
+plus a sheet ``toelichting`` (explanation in Dutch, ignored when loading). The sheets
+``indexatie`` and ``taakgericht`` may be absent (a workbook of before these sheets): that means
+no rows.
 
 **All or nothing.** This is master data that tariffs, ceilings and budget figures are judged
 against, so a workbook with any bad row is rejected as a whole: :func:`read_workbook` raises
@@ -21,7 +30,8 @@ workbook and delivers it again.
 
 **Versions.** Every accepted workbook is a complete snapshot and becomes a new version in
 ``core.contract_versie``; the rows go to ``core.contract_aanbieder``, ``core.contract_tarief``,
-``core.contract_plafond`` and ``core.begroting`` with its ``versie_id``. The views
+``core.contract_plafond``, ``core.begroting``, ``core.contract_indexatie`` and
+``core.contract_taakgericht`` with its ``versie_id``. The views
 ``core.*_actueel`` show the latest version. A workbook whose SHA-256 was loaded before (also an
 older one) is a no-op.
 """
@@ -44,9 +54,11 @@ log = logging.getLogger(__name__)
 #: sheet -> columns, in order (the header row of the workbook)
 SHEETS: dict[str, tuple[str, ...]] = {
     "aanbieders": ("aanbieder", "naam", "gecontracteerd_vanaf", "gecontracteerd_tot"),
-    "tarieven": ("jaar", "product_categorie", "product_code", "eenheid", "tarief"),
+    "tarieven": ("jaar", "product_categorie", "product_code", "eenheid", "tarief", "uitvoeringsvariant"),
     "plafonds": ("jaar", "aanbieder", "budgetplafond"),
     "begroting": ("jaar", "gemeente", "product_categorie", "begroting"),
+    "indexatie": ("jaar", "indexatie_promille"),
+    "taakgericht": ("jaar", "maand", "gemeente", "aanbieder", "product_categorie", "bedrag"),
 }
 #: key columns per sheet: a key may occur once
 KEYS: dict[str, tuple[str, ...]] = {
@@ -54,9 +66,18 @@ KEYS: dict[str, tuple[str, ...]] = {
     "tarieven": ("jaar", "product_categorie", "product_code"),
     "plafonds": ("jaar", "aanbieder"),
     "begroting": ("jaar", "gemeente", "product_categorie"),
+    "indexatie": ("jaar",),
+    "taakgericht": ("jaar", "maand", "gemeente", "aanbieder", "product_categorie"),
 }
 #: sheets that must hold at least one row
 REQUIRED_ROWS = ("aanbieders", "tarieven")
+#: sheets a workbook may lack (added later; absent = no rows)
+OPTIONAL_SHEETS = ("indexatie", "taakgericht")
+#: the three iJw uitvoeringsvarianten; an empty cell means the first
+UITVOERINGSVARIANTEN = ("inspanningsgericht", "outputgericht", "taakgericht")
+TAAKGERICHT = "taakgericht"
+#: indexation per year in promille lies within this range (-50 % .. +50 %)
+INDEXATIE_GRENS = 500
 #: Eenheid 83 (euro's): the delivered volume is the amount, there is no tariff
 EENHEID_EURO = "83"
 MIN_JAAR = 2015  # the Jeugdwet
@@ -75,7 +96,11 @@ TOELICHTING: dict[str, dict[str, str]] = {
         "product_categorie": "Productcategorie volgens iJw-codelijst JZ020 (bijv. 45), als tekst.",
         "product_code": "Productcode uit de regionale productcodelijst (5 tekens, bijv. 45A03).",
         "eenheid": "Eenheid volgens iJw-codelijst WJ756 (bijv. 04 = uur, 14 = etmaal), als tekst.",
-        "tarief": "Tarief per eenheid in eurocent, geheel getal (10450 = € 104,50). Leeg bij eenheid 83 (euro's).",
+        "tarief": "Tarief per eenheid in eurocent, geheel getal (10450 = € 104,50). Leeg bij eenheid 83 (euro's) "
+                  "en bij taakgerichte producten (die worden bekostigd met de bedragen op het tabblad taakgericht).",
+        "uitvoeringsvariant": "inspanningsgericht (volume x tarief per tijdseenheid), outputgericht (een product of "
+                              "traject per periode x tarief) of taakgericht (geen declaraties: de gemeente betaalt "
+                              "een vast bedrag per maand, tabblad taakgericht). Leeg = inspanningsgericht.",
     },
     "plafonds": {
         "jaar": "Jaar van het budgetplafond.",
@@ -87,6 +112,20 @@ TOELICHTING: dict[str, dict[str, str]] = {
         "gemeente": "CBS-gemeentecode zonder GM, 4 cijfers als tekst (bijv. 0193 = Zwolle).",
         "product_categorie": "Productcategorie volgens iJw-codelijst JZ020, als tekst.",
         "begroting": "Begroot bedrag in eurocent, geheel getal.",
+    },
+    "indexatie": {
+        "jaar": "Jaar waarvoor de indexatie geldt.",
+        "indexatie_promille": "Indexatie in promille, geheel getal (32 = 3,2 %). Geldt voor een jaar zonder eigen "
+                              "tarieven: het laatst bekende tarief wordt per ontbrekend jaar met de indexatie van dat "
+                              "jaar verhoogd (samengesteld, per jaar afgerond op hele centen). Geen regel = 0.",
+    },
+    "taakgericht": {
+        "jaar": "Jaar van de maand.",
+        "maand": "Maandnummer 1-12.",
+        "gemeente": "CBS-gemeentecode zonder GM, 4 cijfers als tekst (bijv. 0193 = Zwolle).",
+        "aanbieder": "AGB-code van de aanbieder (moet op het tabblad aanbieders staan).",
+        "product_categorie": "Productcategorie volgens iJw-codelijst JZ020, als tekst.",
+        "bedrag": "Vast bedrag in eurocent dat de gemeente deze maand voor taakgerichte zorg betaalt, geheel getal.",
     },
 }
 
@@ -139,6 +178,8 @@ class ContractData:
     tarieven: list[tuple] = field(default_factory=list)
     plafonds: list[tuple] = field(default_factory=list)
     begroting: list[tuple] = field(default_factory=list)
+    indexatie: list[tuple] = field(default_factory=list)
+    taakgericht: list[tuple] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {sheet: len(getattr(self, sheet)) for sheet in SHEETS}
@@ -242,10 +283,14 @@ def _tarief_row(v: dict) -> tuple:
     if not _PRODUCT_CODE.match(code):
         raise _Bad(f"product_code {code!r} must be 5 letters/digits (e.g. 45A03)")
     eenheid = _code(v["eenheid"], "eenheid", 2, EENHEDEN, "eenheid (WJ756)")
-    tarief = _cents(v["tarief"], "tarief", required=eenheid != EENHEID_EURO)
+    variant = (_text(v.get("uitvoeringsvariant"), "uitvoeringsvariant", required=False) or UITVOERINGSVARIANTEN[0]).lower()
+    if variant not in UITVOERINGSVARIANTEN:
+        raise _Bad(f"uitvoeringsvariant {variant!r} is not one of {', '.join(UITVOERINGSVARIANTEN)} (empty = "
+                   f"{UITVOERINGSVARIANTEN[0]})")
+    tarief = _cents(v["tarief"], "tarief", required=eenheid != EENHEID_EURO and variant != TAAKGERICHT)
     if eenheid == EENHEID_EURO and tarief is not None:
         raise _Bad("tarief must be empty for eenheid 83 (euro's): the delivered volume is the amount")
-    return (jaar, categorie, code.upper(), eenheid, tarief)
+    return (jaar, categorie, code.upper(), eenheid, tarief, variant)
 
 
 def _plafond_row(v: dict) -> tuple:
@@ -261,7 +306,38 @@ def _begroting_row(v: dict) -> tuple:
     )
 
 
-_ROW = {"aanbieders": _aanbieder_row, "tarieven": _tarief_row, "plafonds": _plafond_row, "begroting": _begroting_row}
+def _indexatie_row(v: dict) -> tuple:
+    promille = v["indexatie_promille"]
+    if isinstance(promille, float) and promille.is_integer():
+        promille = int(promille)
+    if isinstance(promille, bool) or not isinstance(promille, int):
+        raise _Bad(f"indexatie_promille {promille!r} is not a whole number of promille (32 = 3,2 %)")
+    if not -INDEXATIE_GRENS <= promille <= INDEXATIE_GRENS:
+        raise _Bad(f"indexatie_promille {promille} is outside -{INDEXATIE_GRENS}..{INDEXATIE_GRENS} (promille: "
+                   "32 = 3,2 %, not 3.2 or 320)")
+    return (_jaar(v["jaar"]), promille)
+
+
+def _taakgericht_row(v: dict) -> tuple:
+    maand = v["maand"]
+    if isinstance(maand, float) and maand.is_integer():
+        maand = int(maand)
+    if isinstance(maand, str) and maand.strip().isdigit():
+        maand = int(maand.strip())
+    if isinstance(maand, bool) or not isinstance(maand, int) or not 1 <= maand <= 12:
+        raise _Bad(f"maand {maand!r} is not a month number 1-12")
+    return (
+        _jaar(v["jaar"]),
+        maand,
+        _code(v["gemeente"], "gemeente", 4, GEMEENTEN, "gemeente"),
+        _agb(v["aanbieder"], "aanbieder"),
+        _code(v["product_categorie"], "product_categorie", 2, PRODUCT_CATEGORIEEN, "product_categorie (JZ020)"),
+        _cents(v["bedrag"], "bedrag"),
+    )
+
+
+_ROW = {"aanbieders": _aanbieder_row, "tarieven": _tarief_row, "plafonds": _plafond_row, "begroting": _begroting_row,
+        "indexatie": _indexatie_row, "taakgericht": _taakgericht_row}
 
 
 def _key_positions(sheet: str) -> list[int]:
@@ -288,6 +364,8 @@ def read_workbook(path: str | Path) -> ContractData:
     try:
         for sheet, columns in SHEETS.items():
             if sheet not in wb.sheetnames:
+                if sheet in OPTIONAL_SHEETS:
+                    continue
                 problems.append(Problem(sheet, None, None, f"sheet is missing (expected sheets: {', '.join(SHEETS)})"))
                 continue
             rows = wb[sheet].iter_rows(values_only=True)
@@ -327,13 +405,14 @@ def read_workbook(path: str | Path) -> ContractData:
                 problems.append(Problem(sheet, None, None, "sheet has no rows; it must list at least one"))
     finally:
         wb.close()
-    # plafonds must name a contracted provider (checked when the aanbieders sheet itself is clean)
+    # plafonds and lump sums must name a contracted provider (checked when the aanbieders sheet itself is clean)
     contracted = {a[0] for a in data.aanbieders}
     if contracted and not any(p.sheet == "aanbieders" for p in problems):
-        for number, (jaar, agb, _) in zip(row_numbers["plafonds"], data.plafonds):
-            if agb not in contracted:
-                problems.append(Problem("plafonds", number, "aanbieder",
-                                        f"AGB-code {agb} is not on sheet 'aanbieders'; add the provider there"))
+        for sheet, position in (("plafonds", 1), ("taakgericht", 3)):
+            for number, row in zip(row_numbers[sheet], getattr(data, sheet)):
+                if row[position] not in contracted:
+                    problems.append(Problem(sheet, number, "aanbieder", f"AGB-code {row[position]} is not on sheet "
+                                                                        "'aanbieders'; add the provider there"))
     if problems:
         raise ContractWorkbookError(path.name, problems)
     return data
@@ -358,11 +437,14 @@ class LoadResult:
 _INSERTS = {
     "aanbieders": "INSERT INTO core.contract_aanbieder (versie_id, aanbieder, aanbieder_naam, gecontracteerd_vanaf, "
                   "gecontracteerd_tot) VALUES (%s, %s, %s, %s, %s)",
-    "tarieven": "INSERT INTO core.contract_tarief (versie_id, jaar, product_categorie, product_code, eenheid, tarief) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
+    "tarieven": "INSERT INTO core.contract_tarief (versie_id, jaar, product_categorie, product_code, eenheid, tarief, "
+                "uitvoeringsvariant) VALUES (%s, %s, %s, %s, %s, %s, %s)",
     "plafonds": "INSERT INTO core.contract_plafond (versie_id, jaar, aanbieder, budgetplafond) VALUES (%s, %s, %s, %s)",
     "begroting": "INSERT INTO core.begroting (versie_id, jaar, gemeente, product_categorie, begroting) "
                  "VALUES (%s, %s, %s, %s, %s)",
+    "indexatie": "INSERT INTO core.contract_indexatie (versie_id, jaar, indexatie_promille) VALUES (%s, %s, %s)",
+    "taakgericht": "INSERT INTO core.contract_taakgericht (versie_id, jaar, maand, gemeente, aanbieder, "
+                   "product_categorie, bedrag) VALUES (%s, %s, %s, %s, %s, %s, %s)",
 }
 
 
@@ -422,8 +504,8 @@ def _new_workbook():
     wb.remove(wb.active)
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="1F4E78")
-    text_cols = {"aanbieder", "product_categorie", "product_code", "eenheid", "gemeente"}
-    money_cols = {"tarief", "budgetplafond", "begroting"}
+    text_cols = {"aanbieder", "product_categorie", "product_code", "eenheid", "gemeente", "uitvoeringsvariant"}
+    money_cols = {"tarief", "budgetplafond", "begroting", "bedrag"}
     date_cols = {"gecontracteerd_vanaf", "gecontracteerd_tot"}
     last = 5000  # validations cover this many rows
     for sheet, columns in SHEETS.items():
@@ -440,6 +522,13 @@ def _new_workbook():
             dv = None
             if col == "jaar":
                 dv = DataValidation(type="whole", operator="between", formula1=str(MIN_JAAR), formula2="2100")
+            elif col == "maand":
+                dv = DataValidation(type="whole", operator="between", formula1="1", formula2="12")
+            elif col == "indexatie_promille":
+                dv = DataValidation(type="whole", operator="between", formula1=str(-INDEXATIE_GRENS),
+                                    formula2=str(INDEXATIE_GRENS))
+            elif col == "uitvoeringsvariant":
+                dv = DataValidation(type="list", formula1='"' + ",".join(UITVOERINGSVARIANTEN) + '"', allow_blank=True)
             elif col in money_cols:
                 dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
                                     allow_blank=col == "tarief")
@@ -472,8 +561,9 @@ def _new_workbook():
         ("Contractgegevens jeugdhulpregio IJsselland", None, None),
         (None, None, None),
         ("Dit werkboek bevat de stamgegevens van contractmanagement: gecontracteerde aanbieders, "
-         "tarieven per product per jaar, budgetplafonds per aanbieder per jaar en de gemeentelijke "
-         "begroting per productcategorie per jaar.", None, None),
+         "tarieven per product per jaar (met de uitvoeringsvariant), budgetplafonds per aanbieder per jaar, "
+         "de gemeentelijke begroting per productcategorie per jaar, de jaarlijkse indexatie van de tarieven "
+         "en de vaste maandbedragen voor taakgerichte zorg.", None, None),
         ("Bedragen staan in hele eurocenten (10450 = € 104,50). Codes (AGB, gemeente, categorie, "
          "eenheid) zijn tekst: voorloopnullen blijven staan.", None, None),
         ("Het werkboek wordt in zijn geheel geladen of geweigerd: bij één foute regel wordt niets "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -50,7 +51,7 @@ def test_same_file_twice_is_a_no_op(conn, tmp_path):
 def test_new_version_becomes_current_and_old_versions_are_kept(conn, tmp_path):
     v1 = contract.load(conn, contract.generate_demo_workbook(tmp_path / "v1.xlsx", 2025))
     data = contract.demo_data(2025)
-    data.tarieven = [(j, c, p, e, None if t is None else t + 100) for j, c, p, e, t in data.tarieven]
+    data.tarieven = [(*t[:4], None if t[4] is None else t[4] + 100, *t[5:]) for t in data.tarieven if t[0] == 2025]
     data.aanbieders = data.aanbieders[:10]
     data.plafonds = data.plafonds[:10]
     v2 = contract.load(conn, contract.write_workbook(tmp_path / "v2.xlsx", data))
@@ -115,3 +116,44 @@ def test_dag_task_logic_picks_newest_workbook(conn, db_url, tmp_path, monkeypatc
     assert contract.newest_workbook(config.contract_dir()) == new
     assert contract.load(conn, contract.newest_workbook(config.contract_dir())).loaded
     assert conn.execute("SELECT DISTINCT jaar FROM core.contract_tarief_actueel").fetchall() == [(2025,)]
+
+
+def _workbook_data(tarieven, indexatie=(), taakgericht=()) -> contract.ContractData:
+    return contract.ContractData(
+        aanbieders=[("99900001", "Zorg Een", dt.date(2024, 1, 1), None)], tarieven=list(tarieven),
+        indexatie=list(indexatie), taakgericht=list(taakgericht))
+
+
+def test_indexation_variants_and_lump_sums_load_and_give_a_tariff_for_every_later_year(conn, tmp_path):
+    data = _workbook_data(
+        tarieven=[(2024, "45", "45A03", "04", 10000, "inspanningsgericht"),
+                  (2025, "45", "45A03", "04", 10500, "inspanningsgericht"),
+                  (2024, "55", "55B01", "82", 250000, "outputgericht"),
+                  (2025, "50", "50A01", "83", None, "inspanningsgericht"),
+                  (2025, "41", "41T01", "84", None, "taakgericht")],
+        indexatie=[(2025, 30), (2026, 20), (2028, -10)],
+        taakgericht=[(2025, 1, "0193", "99900001", "41", 400_000), (2025, 2, "0193", "99900001", "41", 400_000)])
+    result = contract.load(conn, contract.write_workbook(tmp_path / "c.xlsx", data))
+    assert result.counts == {"aanbieders": 1, "tarieven": 5, "plafonds": 0, "begroting": 0, "indexatie": 3,
+                             "taakgericht": 2}
+    got = {(code, jaar): rest for code, jaar, *rest in conn.execute(
+        "SELECT product_code, jaar, tarief, tarief_bron, tarief_jaar, uitvoeringsvariant, eenheid "
+        "FROM core.contract_tarief_jaar WHERE jaar <= 2029")}
+    # by hand: a year with its own tariff keeps it; a later year takes the previous year's tariff
+    # x (1000 + promille) / 1000, rounded to whole cents, year after year (no row = 0 promille)
+    assert got["45A03", 2024] == [10000, "contract", 2024, "inspanningsgericht", "04"]
+    assert got["45A03", 2025] == [10500, "contract", 2025, "inspanningsgericht", "04"]   # not 10000 x 1.03
+    assert got["45A03", 2026] == [10710, "geindexeerd", 2025, "inspanningsgericht", "04"]  # 10500 x 1.020
+    assert got["45A03", 2027] == [10710, "geindexeerd", 2025, "inspanningsgericht", "04"]  # no indexatie row
+    assert got["45A03", 2028] == [10603, "geindexeerd", 2025, "inspanningsgericht", "04"]  # 10710 x 0.990 = 10602.9
+    assert got["55B01", 2025] == [257500, "geindexeerd", 2024, "outputgericht", "82"]     # 250000 x 1.030
+    assert got["55B01", 2026] == [262650, "geindexeerd", 2024, "outputgericht", "82"]     # 257500 x 1.020
+    assert got["50A01", 2026] == [None, "geindexeerd", 2025, "inspanningsgericht", "83"]  # euro: no tariff
+    assert got["41T01", 2025] == [None, "contract", 2025, "taakgericht", "84"]
+    assert ("45A03", 2023) not in got and ("55B01", 2029) in got
+    # every product has exactly one row per year up to the end of the month dimension (2040)
+    assert conn.execute("SELECT count(*), count(DISTINCT (product_code, jaar)), max(jaar) = (SELECT max(jaar) FROM "
+                        "core.periode) FROM core.contract_tarief_jaar").fetchone() == (17 + 17 + 16 + 16, 66, True)
+    assert conn.execute("SELECT periode_maand, gemeente, aanbieder, product_categorie, bedrag "
+                        "FROM core.contract_taakgericht_actueel ORDER BY periode_maand").fetchall() == [
+        (dt.date(2025, 1, 1), "0193", "99900001", "41", 400_000), (dt.date(2025, 2, 1), "0193", "99900001", "41", 400_000)]

@@ -15,9 +15,12 @@ def _good_rows() -> dict[str, list[list]]:
     return {
         "aanbieders": [["99900001", "Jeugdzorg Testhaven", dt.date(2025, 1, 1), None],
                        ["99900002", "Stichting Proefveld", dt.date(2024, 1, 1), dt.date(2026, 12, 31)]],
-        "tarieven": [[2025, "45", "45A03", "04", 10450], [2025, "50", "50A01", "83", None]],
+        "tarieven": [[2025, "45", "45A03", "04", 10450, "inspanningsgericht"], [2025, "50", "50A01", "83", None, None],
+                     [2025, "55", "55A01", "84", None, "taakgericht"]],
         "plafonds": [[2025, "99900001", 150_000_000]],
         "begroting": [[2025, "0193", "45", 2_500_000_00]],
+        "indexatie": [[2026, 32]],
+        "taakgericht": [[2025, 1, "0193", "99900002", "55", 1_000_000]],
     }
 
 
@@ -43,9 +46,31 @@ def _problems(path) -> list[str]:
 def test_good_workbook_reads_as_typed_rows(tmp_path):
     data = contract.read_workbook(_workbook(tmp_path / "c.xlsx"))
     assert data.aanbieders[0] == ("99900001", "Jeugdzorg Testhaven", dt.date(2025, 1, 1), None)
-    assert data.tarieven == [(2025, "45", "45A03", "04", 10450), (2025, "50", "50A01", "83", None)]
+    # an empty uitvoeringsvariant is inspanningsgericht; a taakgericht product needs no tariff
+    assert data.tarieven == [(2025, "45", "45A03", "04", 10450, "inspanningsgericht"),
+                             (2025, "50", "50A01", "83", None, "inspanningsgericht"),
+                             (2025, "55", "55A01", "84", None, "taakgericht")]
     assert data.plafonds == [(2025, "99900001", 150_000_000)]
     assert data.begroting == [(2025, "0193", "45", 250_000_000)]
+    assert data.indexatie == [(2026, 32)]
+    assert data.taakgericht == [(2025, 1, "0193", "99900002", "55", 1_000_000)]
+
+
+def test_workbook_without_the_newer_sheets_still_loads(tmp_path):
+    path = _workbook(tmp_path / "c.xlsx")
+    wb = load_workbook(path)
+    del wb["indexatie"], wb["taakgericht"]
+    wb.save(path)
+    data = contract.read_workbook(path)
+    assert (data.indexatie, data.taakgericht) == ([], [])
+
+
+def test_lump_sum_must_name_a_contracted_provider(tmp_path):
+    rows = _good_rows()
+    rows["taakgericht"].append([2025, 2, "0193", "99900009", "55", 5])
+    assert _problems(_workbook(tmp_path / "c.xlsx", rows)) == [
+        "sheet 'taakgericht' row 3, column aanbieder: AGB-code 99900009 is not on sheet 'aanbieders'; add the "
+        "provider there"]
 
 
 def test_codes_typed_as_numbers_by_excel_are_restored(tmp_path):
@@ -71,6 +96,15 @@ def test_codes_typed_as_numbers_by_excel_are_restored(tmp_path):
         ("tarieven", 4, 104.5, "sheet 'tarieven' row 2: tarief 104.5 is not a whole number of euro cents"),
         ("tarieven", 4, "€ 104,50", "tarief '€ 104,50' is not a number; enter whole euro cents"),
         ("tarieven", 4, None, "sheet 'tarieven' row 2: tarief is empty"),
+        ("tarieven", 5, "taak", "sheet 'tarieven' row 2: uitvoeringsvariant 'taak' is not one of inspanningsgericht, "
+                                "outputgericht, taakgericht"),
+        ("indexatie", 1, 3.2, "sheet 'indexatie' row 2: indexatie_promille 3.2 is not a whole number of promille"),
+        ("indexatie", 1, 1000, "sheet 'indexatie' row 2: indexatie_promille 1000 is outside -500..500"),
+        ("indexatie", 0, "volgend jaar", "sheet 'indexatie' row 2: jaar 'volgend jaar' is not a year"),
+        ("taakgericht", 1, 13, "sheet 'taakgericht' row 2: maand 13 is not a month number 1-12"),
+        ("taakgericht", 1, None, "sheet 'taakgericht' row 2: maand None is not a month number 1-12"),
+        ("taakgericht", 5, -1, "sheet 'taakgericht' row 2: bedrag -1 is negative"),
+        ("taakgericht", 2, "0000", "sheet 'taakgericht' row 2: gemeente '0000' is not one of"),
         ("plafonds", 2, -1, "sheet 'plafonds' row 2: budgetplafond -1 is negative"),
         ("plafonds", 1, "99900099", "sheet 'plafonds' row 2, column aanbieder: AGB-code 99900099 is not on sheet 'aanbieders'"),
         ("begroting", 1, "0999", "sheet 'begroting' row 2: gemeente '0999' is not one of 0148, 0150"),
@@ -87,21 +121,21 @@ def test_bad_cell_is_reported_with_sheet_row_and_reason(tmp_path, sheet, index, 
 
 def test_every_bad_row_is_listed_and_message_says_nothing_was_loaded(tmp_path):
     rows = _good_rows()
-    rows["tarieven"].append([2025, "45", "45A05", "04", -1])       # row 4
-    rows["tarieven"].append([])                                     # row 5: empty, skipped
-    rows["tarieven"].append([2025, "45", "45A03", "04", 999])      # row 6: duplicate of row 2
+    rows["tarieven"].append([2025, "45", "45A05", "04", -1])       # row 5
+    rows["tarieven"].append([])                                     # row 6: empty, skipped
+    rows["tarieven"].append([2025, "45", "45A03", "04", 999])      # row 7: duplicate of row 2
     rows["begroting"].append([2025, "0000", "45", 1])              # row 3
     path = _workbook(tmp_path / "contract_2025.xlsx", rows)
     with pytest.raises(contract.ContractWorkbookError) as exc:
         contract.read_workbook(path)
     assert [str(p) for p in exc.value.problems] == [
-        "sheet 'tarieven' row 4: tarief -1 is negative; amounts are 0 or more",
-        "sheet 'tarieven' row 6: duplicate jaar/product_categorie/product_code 2025/45/45A03: already on row 2",
+        "sheet 'tarieven' row 5: tarief -1 is negative; amounts are 0 or more",
+        "sheet 'tarieven' row 7: duplicate jaar/product_categorie/product_code 2025/45/45A03: already on row 2",
         "sheet 'begroting' row 3: gemeente '0000' is not one of " + ", ".join(sorted(GEMEENTEN)),
     ]
     message = str(exc.value)
     assert message.startswith("contract_2025.xlsx: 3 problems; the workbook was NOT loaded")
-    assert "sheet 'tarieven' row 6" in message
+    assert "sheet 'tarieven' row 7" in message
 
 
 def test_tarief_for_eenheid_euro_must_be_empty(tmp_path):
@@ -148,7 +182,7 @@ def test_template_round_trip(tmp_path):
     # an empty template is rejected only for having no rows; filled in, it loads
     assert _problems(path) == ["sheet 'aanbieders': sheet has no rows; it must list at least one",
                                "sheet 'tarieven': sheet has no rows; it must list at least one"]
-    data = contract.ContractData(**{k: [tuple(r) for r in v] for k, v in _good_rows().items()})
+    data = contract.read_workbook(_workbook(tmp_path / "good.xlsx"))
     filled = contract.write_workbook(tmp_path / "f.xlsx", data)
     assert contract.read_workbook(filled) == data
 
