@@ -36,6 +36,7 @@ CBS = Asset(CBS_ASSET_URI)
 
 @dag(
     dag_id="cbs_statline",
+    description="Monthly CBS StatLine youth-care, cost and population figures per gemeente into schema cbs",
     # monthly, on the 3rd at 06:00: CBS publishes youth-care and population updates irregularly
     schedule="0 6 3 * *",
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),

@@ -33,6 +33,7 @@ CORE_CONTRACT = Asset(CORE_CONTRACT_ASSET_URI)
 
 @dag(
     dag_id="contract_master_data",
+    description="Validate and load the newest contract workbook (tariffs, ceilings, begroting) as a new version",
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
     catchup=False,

@@ -21,6 +21,7 @@ from jeugdhulp.config import CORE_IJW_ASSET_URI
 
 @dag(
     dag_id="dq_replay",
+    description="Re-audit what an ingest batch left unpublished and publish what passes now (param batch_id)",
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
     catchup=False,

@@ -25,7 +25,8 @@ retour code (suites in `include/expectations/`). When more lines fail than a sui
 On a failed `validate`, open the task instance's **Data Docs** tab: it leads to the Great
 Expectations page of the failing suite (plugin `plugins/jeugdhulp_ui.py`).
 
-On success the asset `jeugdhulp://warehouse/core/ijw` is updated, which triggers `marts_refresh`.
+On success the asset `jeugdhulp://warehouse/core/ijw` is updated, which triggers `marts_refresh`; a run
+that found no new file skips `publish` and emits nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ CORE_IJW = Asset(CORE_IJW_ASSET_URI)
 
 @dag(
     dag_id="ijw_ingest",
+    description="iJw files from landing: pseudonymise, stage, audit with GX, publish to core (every 15 min)",
     schedule="*/15 * * * *",
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
     catchup=False,
@@ -76,9 +78,14 @@ def ijw_ingest():
 
     @task(outlets=[CORE_IJW])
     def publish(staged: dict, validated: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from jeugdhulp import airflow_support, pipeline
 
-        return pipeline.publish(airflow_support.warehouse_url(), staged["batch_id"])
+        published = pipeline.publish(airflow_support.warehouse_url(), staged["batch_id"])
+        if not staged.get("staged") and not staged.get("quarantined"):  # a skipped task emits no asset event
+            raise AirflowSkipException("no new file in landing: nothing changed in core, marts_refresh is not triggered")
+        return published
 
     staged = stage()
     publish(staged, validate(staged))

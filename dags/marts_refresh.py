@@ -19,6 +19,9 @@ workbook (`contract_master_data`) or CBS StatLine (`cbs_statline`).
 
 Every mart column is documented with `COMMENT ON` (see `include/sql/marts/`); gemeente roles read
 the `*_beveiligd` views. Closing a P&C month: `jeugdhulp pc close YYYY-MM`.
+
+A successful refresh updates the asset `jeugdhulp://warehouse/marts`; the P&C report DAGs check it
+is newer than the data before they render.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 
 from jeugdhulp.cbs import CBS_ASSET_URI
-from jeugdhulp.config import CORE_CONTRACT_ASSET_URI, CORE_IJW_ASSET_URI
+from jeugdhulp.config import CORE_CONTRACT_ASSET_URI, CORE_IJW_ASSET_URI, MARTS_ASSET_URI
 
 
 @dag(
     dag_id="marts_refresh",
+    description="Recompute the forecast and refresh every mart when iJw, contract or CBS data changed",
     # any of the three sources changed
     schedule=(Asset(CORE_IJW_ASSET_URI) | Asset(CORE_CONTRACT_ASSET_URI) | Asset(CBS_ASSET_URI)),
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
@@ -42,7 +46,7 @@ from jeugdhulp.config import CORE_CONTRACT_ASSET_URI, CORE_IJW_ASSET_URI
     default_args={"owner": "regio-ijsselland-data", "retries": 2, "retry_delay": pendulum.duration(minutes=2)},
 )
 def marts_refresh():
-    @task
+    @task(outlets=[Asset(MARTS_ASSET_URI)])
     def refresh() -> dict:
         from jeugdhulp import airflow_support, pipeline
 

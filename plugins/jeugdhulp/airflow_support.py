@@ -1,10 +1,12 @@
-"""The only module that talks to Airflow: connections to URLs and keys. Imported by DAG tasks."""
+"""The only module that talks to Airflow: connections to URLs and keys, and what a task reads from its
+run (the report period of a run, the freshness of the marts asset). Imported by DAG tasks."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
 from jeugdhulp import config, privacy
+
 
 def warehouse_url() -> str:
     """libpq URL of the warehouse from the Airflow connection ``jeugdhulp_warehouse``."""
@@ -49,3 +51,53 @@ def xsd_dir() -> str | None:
     from airflow.sdk import Variable
 
     return Variable.get("ijw_xsd_dir", default=None) or os.environ.get("IJW_XSD_DIR") or None
+
+
+def report_period(kind: str, text: str | None, when):
+    """The period a P&C report run makes: the ``period`` param when given, else the last complete
+    quarter/year (``kind``) before ``when`` (the run's logical date, so every backfill run gets its own
+    period). Raises ``reports.PeriodError`` with a sentence a person can act on."""
+    import pendulum
+
+    from jeugdhulp.reports import Period, PeriodError
+
+    if text is not None and str(text).strip():
+        period = Period.parse(text)
+        if period.is_year != (kind == "year"):
+            wanted = "a year like 2025" if kind == "year" else "a quarter like 2025-Q3"
+            raise PeriodError(f"period {text!r}: this DAG makes {kind}ly reports, give {wanted} (or leave it empty)")
+        return period
+    return Period.previous(kind, pendulum.instance(when).in_tz("Europe/Amsterdam").date())
+
+
+def report_gemeenten(wanted: list | None, known: list[str]) -> list[str]:
+    """The scopes to render: the ``gemeenten`` param (CBS codes or ``regio``), else every known one."""
+    wanted = [str(g).strip() for g in wanted or [] if str(g).strip()] or list(known)
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise ValueError(f"unknown gemeente(n) {', '.join(unknown)}: give CBS codes like 0193, or regio "
+                         f"(known: {', '.join(known)}); leave it empty for all")
+    return list(dict.fromkeys(wanted))
+
+
+def stale_marts(inlet_events, marts, sources) -> str | None:
+    """Why the marts are older than the data they are built from (None when they are not).
+
+    Compares the newest asset event of ``marts`` with the newest event of each source asset, as
+    Airflow recorded them (``inlet_events`` of a task whose ``inlets`` are all of these)."""
+
+    def newest(asset):
+        events = list(inlet_events[asset].ascending(False).limit(1))
+        return events[0] if events else None
+
+    refreshed = newest(marts)
+    newer = [(asset, ev) for asset in sources if (ev := newest(asset)) is not None
+             and (refreshed is None or ev.timestamp > refreshed.timestamp)]
+    if not newer:
+        return None
+    changes = "; ".join(f"{asset.uri} changed at {ev.timestamp:%Y-%m-%d %H:%M:%S %Z} (by {ev.source_dag_id or 'an API call'})"
+                        for asset, ev in newer)
+    last = (f"the marts were last refreshed at {refreshed.timestamp:%Y-%m-%d %H:%M:%S %Z}" if refreshed
+            else "the marts were never refreshed by marts_refresh")
+    return (f"the marts are older than their data: {changes}, but {last}. marts_refresh runs on these changes; "
+            "wait for it to finish (this task retries), or trigger marts_refresh when it is paused")

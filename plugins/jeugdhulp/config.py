@@ -22,6 +22,8 @@ WAREHOUSE_URL_ENV = "JEUGDHULP_WAREHOUSE_URL"
 CORE_IJW_ASSET_URI = "jeugdhulp://warehouse/core/ijw"
 #: Asset updated when a new version of the contract master data is loaded (DAG contract_master_data).
 CORE_CONTRACT_ASSET_URI = "jeugdhulp://warehouse/core/contract"
+#: Asset updated by marts_refresh when every mart was rebuilt; the P&C report DAGs check its freshness.
+MARTS_ASSET_URI = "jeugdhulp://warehouse/marts"
 
 
 def local_dir() -> Path:

@@ -70,3 +70,49 @@ def test_dag_file_parses_fast(path):
         spec.loader.exec_module(module)
         best = min(best, time.perf_counter() - t0)
     assert best < 0.1, f"{path.name} took {best:.3f} s to parse"
+
+
+def test_every_dag_has_a_one_line_description(dagbag):
+    """The DAG list in the UI shows `description`; doc_md only appears on the DAG's own page."""
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.description and dag.description.strip(), f"{dag_id} has no description"
+        assert "\n" not in dag.description and len(dag.description) <= 120, f"{dag_id}: {dag.description!r}"
+
+
+def test_params_that_may_be_empty_do_not_disable_the_trigger_button(dagbag):
+    """The trigger form treats a param whose type does not allow null as required: with an empty
+    default the Trigger button is disabled. Every empty default must therefore be a nullable None,
+    and the defaults must validate as they are."""
+    for dag_id, dag in dagbag.dags.items():
+        for name, param in dag.params.items():
+            if param.value in (None, "", []):
+                types = param.schema.get("type")
+                assert param.value is None and isinstance(types, list) and "null" in types, (dag_id, name, param.schema)
+    for dag_id in ("pc_reports_quarterly", "pc_reports_annual"):
+        dagbag.dags[dag_id].params.validate()  # the empty defaults are a valid trigger
+
+
+def test_report_period_is_checked_in_plan_not_by_a_json_schema_pattern(dagbag):
+    """A pattern in the schema turns `2025-q3` into a raw JSON-schema 400 at trigger time; the
+    period is checked (and lower case accepted) by plan with a readable message instead."""
+    for dag_id in ("pc_reports_quarterly", "pc_reports_annual"):
+        params = dagbag.dags[dag_id].params
+        assert "pattern" not in params.get_param("period").schema
+        params["period"] = "2025-q3"  # assignment validates; no exception
+        params.validate()
+
+
+def test_mapped_report_tasks_are_named_by_gemeente(dagbag):
+    for dag_id in ("pc_reports_quarterly", "pc_reports_annual"):
+        render = dagbag.dags[dag_id].task_dict["render"]
+        assert render.map_index_template == "{{ scope }}"
+
+
+def test_marts_asset_emitted_by_marts_refresh_and_read_by_the_report_plan(dagbag):
+    from jeugdhulp.cbs import CBS_ASSET_URI
+    from jeugdhulp.config import CORE_CONTRACT_ASSET_URI, CORE_IJW_ASSET_URI, MARTS_ASSET_URI
+
+    assert [o.uri for o in dagbag.dags["marts_refresh"].task_dict["refresh"].outlets] == [MARTS_ASSET_URI]
+    for dag_id in ("pc_reports_quarterly", "pc_reports_annual"):
+        inlets = {i.uri for i in dagbag.dags[dag_id].task_dict["plan"].inlets}
+        assert inlets == {MARTS_ASSET_URI, CORE_IJW_ASSET_URI, CORE_CONTRACT_ASSET_URI, CBS_ASSET_URI}
