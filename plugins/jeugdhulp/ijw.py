@@ -5,6 +5,10 @@ refuses any document with a DOCTYPE (XXE, billion laughs) or above the 25 MB iJw
 
 Privacy: the BSN is replaced by a keyed pseudonym *inside* the parser; names, addresses,
 contact data and free-text comments are never read. What leaves this module is safe to store.
+That includes the errors: a reason names the element (its path), the line and the rule that was
+broken, never a value read from the file - a malformed BSN, birth date, postcode or name would
+otherwise end up in the manifest, the task log and XCom. Not even libxml2's own messages are
+passed on (they quote values, bytes and names); see :func:`_syntax_reason`, :func:`_xsd_reason`.
 
 Each message becomes a :class:`Message` (the header plus message-level fields such as the
 declaration period) and a list of :class:`Record` (one per ``ToegewezenProduct`` of a JW301, one
@@ -91,6 +95,100 @@ def _parser() -> etree.XMLParser:
 def _schema(xsd_dir: str, bericht_type: str) -> etree.XMLSchema:
     path = Path(xsd_dir) / f"{bericht_type}.xsd"
     return etree.XMLSchema(etree.parse(str(path)))
+
+
+@lru_cache(maxsize=None)
+def _schema_names(xsd_dir: str) -> frozenset[str]:
+    """Every element name the XSDs in ``xsd_dir`` declare: the only names a reason may show."""
+    names = set()
+    for xsd in Path(xsd_dir).glob("*.xsd"):
+        names.update(etree.parse(str(xsd)).xpath("//xs:element/@name", namespaces={"xs": "http://www.w3.org/2001/XMLSchema"}))
+    return frozenset(names)
+
+
+#: libxml2 well-formedness errors (by code name) -> what is wrong. libxml2's own message is never
+#: shown: it quotes what it found (tag, attribute and entity names, encoding names, raw bytes).
+_SYNTAX_RULES = {
+    "ERR_DOCUMENT_END": "content after the end of the root element",
+    "ERR_DOCUMENT_EMPTY": "no root element",
+    "ERR_TAG_NAME_MISMATCH": "an end tag does not match its start tag",
+    "ERR_TAG_NOT_FINISHED": "an element is not closed (is the file cut off?)",
+    "ERR_NAME_REQUIRED": "a tag or entity reference without a valid name (a bare '<' or '&' in text?)",
+    "ERR_GT_REQUIRED": "a tag is not closed with '>'",
+    "ERR_LT_REQUIRED": "a tag is not opened with '<'",
+    "ERR_INVALID_ENCODING": "bytes that are not valid in the declared encoding (use UTF-8)",
+    "ERR_UNSUPPORTED_ENCODING": "an unsupported encoding (use UTF-8)",
+    "ERR_ENCODING_NAME": "an invalid encoding name in the XML declaration (use UTF-8)",
+    "ERR_INVALID_CHAR": "a character XML does not allow (a control character?)",
+    "ERR_UNDECLARED_ENTITY": "an entity reference other than &amp; &lt; &gt; &quot; &apos;",
+    "ERR_ATTRIBUTE_NOT_STARTED": "an attribute value without quotes",
+    "ERR_ATTRIBUTE_REDEFINED": "an attribute given twice on one element",
+    "NS_ERR_UNDEFINED_NAMESPACE": "a namespace prefix that is not declared",
+    "ERR_XMLDECL_NOT_FINISHED": "a malformed XML declaration",
+}
+
+
+#: libxml2 error code -> its name (ERR_TAG_NAME_MISMATCH, ...)
+_ERROR_NAMES = {v: k for k, v in vars(etree.ErrorTypes).items() if isinstance(v, int) and k.isupper()}
+
+
+def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
+    """The first error libxml2 met (``exc.code``; what follows it are recovery errors)."""
+    name = _ERROR_NAMES.get(exc.code, "ERR_INTERNAL_ERROR")
+    return f"not well-formed XML: {_SYNTAX_RULES.get(name, 'XML syntax error')} (libxml2 {name})"
+
+
+#: the XSD's detail at the END of libxml2's message (a pattern, type, length, code list, bound or the
+#: expected elements), after the value it quotes: anchored at the end and without the quote or
+#: brace that closes that value, so a value can never be captured, whatever it holds
+_PATTERN = re.compile(r"by the pattern '([^']*)'\.$")
+_TYPE = re.compile(r"of the atomic type '([^']*)'\.$")
+_LENGTH = re.compile(r"length of '([0-9]+)'\.$")
+_SET = re.compile(r"the set \{([^{}]*)\}\.$")
+_BOUND = re.compile(r"allowed \('([^']*)'\)\.$")
+_EXPECTED = re.compile(r"Expected is (?:one of )?\( ([^()]*) \)\.$")
+
+#: libxml2 schema-validation errors -> the rule, and the regex of the XSD's detail
+_XSD_RULES = {
+    "SCHEMAV_CVC_PATTERN_VALID": ("does not match the pattern of its type", _PATTERN),
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": ("is not a valid value of its type", _TYPE),
+    "SCHEMAV_CVC_LENGTH_VALID": ("has the wrong length", _LENGTH),
+    "SCHEMAV_CVC_MAXLENGTH_VALID": ("is too long", _LENGTH),
+    "SCHEMAV_CVC_MINLENGTH_VALID": ("is too short", _LENGTH),
+    "SCHEMAV_CVC_ENUMERATION_VALID": ("is not one of the allowed codes", _SET),
+    "SCHEMAV_CVC_MININCLUSIVE_VALID": ("is below the minimum", _BOUND),
+    "SCHEMAV_CVC_MAXINCLUSIVE_VALID": ("is above the maximum", _BOUND),
+    "SCHEMAV_CVC_MINEXCLUSIVE_VALID": ("is below the minimum", _BOUND),
+    "SCHEMAV_CVC_MAXEXCLUSIVE_VALID": ("is above the maximum", _BOUND),
+    "SCHEMAV_CVC_TOTALDIGITS_VALID": ("has too many digits", _BOUND),
+    "SCHEMAV_CVC_FRACTIONDIGITS_VALID": ("has too many fraction digits", _BOUND),
+    "SCHEMAV_ELEMENT_CONTENT": ("is not expected here", _EXPECTED),
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": ("holds text where only elements are allowed", None),
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_4": ("misses a required child element", _EXPECTED),
+    "SCHEMAV_CVC_TYPE_3_1_1": ("has an attribute the XSD does not allow", None),
+    "SCHEMAV_CVC_ELT_1": ("is not the root element of this message (wrong namespace?)", None),
+}
+
+
+def _xsd_reason(root, err, known: frozenset[str]) -> str:
+    """Path of the element, the rule and the XSD's detail; never the value (libxml2 quotes it)."""
+    try:
+        found = root.getroottree().xpath(err.path, namespaces={k: v for k, v in root.nsmap.items() if k})
+    except (etree.XPathError, TypeError, ValueError):
+        found = []
+    if found and isinstance(found[0], etree._Element):
+        names = [_local(e.tag) for e in (*reversed(list(found[0].iterancestors())), found[0])]
+        where = "/".join(n if n in known else "(an element the XSD does not know)" for n in names)
+    else:
+        where = "an element"
+    rule, detail_re = _XSD_RULES.get(err.type_name, (None, None))
+    if rule is None:
+        return f"{where} breaks an XSD rule (libxml2 {err.type_name})"
+    m = detail_re.search(err.message) if detail_re else None
+    detail = re.sub(r"\{[A-Za-z][A-Za-z0-9+.-]*:[^{}\s]*\}", "", m.group(1))[:200] if m else ""  # no namespace URIs
+    if detail and detail_re is _EXPECTED:
+        detail = f"expected {detail}"
+    return f"{where} {rule}" + (f" ({detail})" if detail else "") + f" (libxml2 {err.type_name})"
 
 
 #: tag -> local name; bounded (a hostile file may hold many distinct tags)
@@ -191,14 +289,14 @@ class _Reader:
         return found
 
     def _bad_date(self, el, name, value):
-        self.fail(el, f"{_local(el.tag)}/{name} '{value}' is not a valid date (YYYY-MM-DD)")
+        self.fail(el, f"{_local(el.tag)}/{name} is not a valid date (YYYY-MM-DD)")
 
     def kinteger(self, el, kids: dict, name: str, required: bool = True) -> int | None:
         value = self.ktext(el, kids, name, required)
         if value is None:
             return None
         if not (value.isascii() and value.isdigit()):  # str.isdigit() alone accepts '²' (int() then fails)
-            self.fail(el, f"{_local(el.tag)}/{name} '{value}' is not a whole number")
+            self.fail(el, f"{_local(el.tag)}/{name} is not a whole number (digits 0-9 only)")
         return int(value)
 
     def child(self, el, name: str, required: bool = True):
@@ -213,7 +311,7 @@ class _Reader:
 def _debet_credit(r: _Reader, el) -> str:
     dc = r.text(el, "DebetCredit")
     if dc not in ("D", "C"):
-        r.fail(el, f"DebetCredit '{dc}' is not D or C")
+        r.fail(el, f"{_local(el.tag)}/DebetCredit is not D or C")
     return dc
 
 
@@ -237,8 +335,7 @@ def read_document(path: str | os.PathLike, data: bytes | None = None):
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
-        msg = re.sub(r",? line \d+, column \d+$", "", exc.msg)  # the position is reported once, below
-        raise IjwParseError(path, f"not well-formed XML: {msg}", exc.lineno or None) from None
+        raise IjwParseError(path, _syntax_reason(exc), exc.lineno or None) from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # e.g. a UTF-16 encoded DOCTYPE
         raise IjwParseError(path, "document has a DOCTYPE/DTD; iJw messages never do (refused: XXE/entity expansion)")
     return tree.getroot()
@@ -247,12 +344,14 @@ def read_document(path: str | os.PathLike, data: bytes | None = None):
 def message_type(path, root) -> str:
     ns = etree.QName(root).namespace or ""
     if not ns.startswith(NS_PREFIX) or not ns.endswith("/schema"):
-        raise IjwParseError(path, f"root element is not in an iJw 3.2 namespace (found '{ns or 'no namespace'}')")
+        found = "it has no namespace" if not ns else "it has another namespace"
+        raise IjwParseError(path, f"root element is not in an iJw 3.2 namespace ({found}; expected {NS_PREFIX}jwNNN/schema)")
     bericht_type = ns[len(NS_PREFIX):-len("/schema")].upper()
     if bericht_type not in BERICHT_CODES:
-        raise IjwParseError(path, f"message type {bericht_type} is not supported (supported: {', '.join(BERICHT_CODES)})")
+        named = bericht_type if re.fullmatch(r"JW[0-9]{3}", bericht_type) else "in the namespace"
+        raise IjwParseError(path, f"message type {named} is not supported (supported: {', '.join(BERICHT_CODES)})")
     if etree.QName(root).localname != "Bericht":
-        raise IjwParseError(path, f"root element is {etree.QName(root).localname}, expected Bericht")
+        raise IjwParseError(path, "root element is not Bericht")
     return bericht_type
 
 
@@ -260,10 +359,10 @@ def _header(r: _Reader, root, bericht_type: str) -> dict:
     header = r.child(root, "Header")
     code = r.text(header, "BerichtCode")
     if code != BERICHT_CODES[bericht_type]:
-        r.fail(header, f"BerichtCode {code} does not match {bericht_type} (expected {BERICHT_CODES[bericht_type]})")
+        r.fail(header, f"Header/BerichtCode does not match {bericht_type} (expected {BERICHT_CODES[bericht_type]})")
     versie = (r.text(header, "BerichtVersie"), r.text(header, "BerichtSubversie"))
     if versie != ("3", "2"):
-        r.fail(header, f"BerichtVersie/Subversie {'.'.join(versie)} is not iJw 3.2")
+        r.fail(header, "Header/BerichtVersie and BerichtSubversie are not 3 and 2 (iJw 3.2)")
     ident = r.child(header, "BerichtIdentificatie")
     return {
         "bericht_type": bericht_type,
@@ -338,11 +437,11 @@ def _to_aanbieder(header: dict) -> dict:
 def _time(r: _Reader, el, name: str) -> dt.time:
     value = r.text(el, name)
     if not _TIME_RE.fullmatch(value):
-        r.fail(el, f"{name} '{value}' is not a valid time (hh:mm:ss)")
+        r.fail(el, f"{_local(el.tag)}/{name} is not a valid time (hh:mm:ss)")
     try:
         return dt.time.fromisoformat(value)
     except ValueError:
-        r.fail(el, f"{name} '{value}' is not a valid time (hh:mm:ss)")
+        r.fail(el, f"{_local(el.tag)}/{name} is not a valid time (hh:mm:ss)")
 
 
 def _parse_jw301(r: _Reader, root, header: dict, pseudonymise) -> Message:
@@ -379,7 +478,7 @@ def _start_stop(r: _Reader, root, header: dict, pseudonymise, bericht_type: str)
     for el in _items(r.child(client, container), name):
         status = r.text(el, "StatusAanlevering")
         if status not in ("1", "3"):
-            r.fail(el, f"StatusAanlevering '{status}' is not 1 (add) or 3 (delete) (CS058)")
+            r.fail(el, f"{name}/StatusAanlevering is not 1 (add) or 3 (delete) (CS058)")
         item = {
             "toewijzing_nummer": r.integer(el, "ToewijzingNummer", required=False),
             **_product(r, el),
@@ -634,7 +733,7 @@ def _prestatie_careful(r: _Reader, p) -> dict:
     }
     dc = r.ktext(bedrag, bedrag_kids, "DebetCredit")
     if dc != "D" and dc != "C":
-        r.fail(bedrag, f"DebetCredit '{dc}' is not D or C")
+        r.fail(bedrag, "IngediendBedrag/DebetCredit is not D or C")
     item["debet_credit"] = dc
     return item
 
@@ -704,7 +803,8 @@ def parse(
         schema = _schema(str(xsd_dir), bericht_type)
         if not schema.validate(root.getroottree()):
             err = schema.error_log.last_error
-            raise IjwParseError(path, f"not valid against {bericht_type}.xsd: {err.message}", err.line)
+            reason = _xsd_reason(root, err, _schema_names(str(xsd_dir)))
+            raise IjwParseError(path, f"not valid against {bericht_type}.xsd: {reason}", err.line)
     r = _Reader(path)
     header = _header(r, root, bericht_type)
     if texts and bericht_type == "JW323":
