@@ -6,7 +6,8 @@ expectation carrying ``meta.regel_code`` (the iJw rule, e.g. ``TR346``) and ``me
 PostgreSQL (SQL pushdown). Failing rows are written to ``dq.quarantine`` with their rule codes;
 the per-rule counts go to ``dq.validation_result``. When the share of failing rows is above the
 suite's ``meta.max_failed_share`` the batch is stopped with :class:`QualityGateError` and none of
-its rows is published.
+its rows is published. An expectation that cannot run (it raised: bad SQL, a brace GX reads as a
+placeholder) stops the batch the same way: an unchecked rule is not a passed rule.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 
-from jeugdhulp import config
+from jeugdhulp import config, gx_support
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ RESULT_FORMAT = {
 
 
 class QualityGateError(RuntimeError):
-    """A batch failed more rows than its suite allows."""
+    """A batch failed more rows than its suite allows, or a rule of its suite could not run."""
 
 
 @dataclass
@@ -43,6 +44,7 @@ class RuleResult:
     expectation: str
     success: bool
     row_ids: list[int]
+    error: str | None = None  # the exception when the expectation could not run (then success is False)
 
 
 @dataclass
@@ -59,14 +61,21 @@ class ValidationOutcome:
     def failed_share(self) -> float:
         return self.rows_quarantined / self.rows_checked if self.rows_checked else 0.0
 
+    @property
+    def errors(self) -> list[RuleResult]:
+        """The rules that could not run."""
+        return [r for r in self.rules if r.error]
+
     def summary(self) -> str:
         broken = ", ".join(
-            f"{r.regel_code} ({len(r.row_ids)})" for r in self.rules if not r.success
+            f"{r.regel_code} ({len(r.row_ids)})" for r in self.rules if not r.success and not r.error
         )
+        errors = "; ".join(f"{r.regel_code} could not run: {r.error}" for r in self.errors)
         return (
             f"{self.dataset} batch {self.batch_id}: {self.rows_checked} rows checked, "
             f"{self.rows_quarantined} quarantined ({self.failed_share:.1%}, limit "
             f"{self.max_failed_share:.0%}){'; failed rules: ' + broken if broken else ''}"
+            + (f"; rules that could not run: {errors}" if errors else "")
             + (f"; Data Docs: {self.data_docs_page}" if self.data_docs_page else "")
         )
 
@@ -87,8 +96,9 @@ def _batch_subquery(table: str, batch_id: int) -> str:
 
 
 def _substitute_batch(query: str, table: str, batch_id: int) -> str:
-    """Same substitution GX applies to ``{batch}`` in an unexpected_rows query."""
-    return query.replace("{batch}", f"({_batch_subquery(table, batch_id)}) AS subselect")
+    """Same substitution GX applies to ``{batch}`` in an unexpected_rows query (``str.format``: any
+    other brace must be doubled, as GX requires)."""
+    return query.format(batch=f"({_batch_subquery(table, batch_id)}) AS subselect")
 
 
 DOCS_SITE = "jeugdhulp"
@@ -187,18 +197,17 @@ def validate_batch(
     result, outcome.data_docs_page = run_suite(url, dataset, batch_id, suite_json)
     for res in result.results:
         meta = res.expectation_config.meta or {}
-        if res.exception_info and res.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"expectation {meta.get('regel_code')} of suite {dataset} could not run: "
-                f"{res.exception_info.get('exception_message')}"
-            )
+        # GX reports an exception at the top of exception_info or per metric below it, and then
+        # success is False with no failing rows: without this check it looked like a pass
+        error = gx_support.raised(res.exception_info)
         outcome.rules.append(
             RuleResult(
                 meta["regel_code"],
                 meta.get("retour_code", ""),
                 res.expectation_config.type,
-                bool(res.success),
-                [] if res.success else _failing_row_ids(conn, res, table, batch_id),
+                bool(res.success) and error is None,
+                [] if res.success or error else _failing_row_ids(conn, res, table, batch_id),
+                error,
             )
         )
     _record(conn, outcome, table, suite_json)
@@ -207,7 +216,16 @@ def validate_batch(
 
 
 def gate(outcomes: list[ValidationOutcome]) -> None:
-    """Raise QualityGateError when any dataset failed more rows than its suite allows."""
+    """Raise QualityGateError when any dataset failed more rows than its suite allows or a rule
+    could not run (its rows were not checked, so the batch may not be published)."""
+    broken = [o for o in outcomes if o.errors]
+    if broken:
+        raise QualityGateError(
+            " | ".join(o.summary() for o in broken)
+            + f". The batch (batch_id = {broken[0].batch_id}) is not published: these rules were not checked. "
+            "Fix the expectation in include/expectations/ (the error names it), then re-audit the "
+            f"batch with `jeugdhulp dq replay {broken[0].batch_id}`."
+        )
     over = [o for o in outcomes if o.failed_share > o.max_failed_share]
     if over:
         raise QualityGateError(
