@@ -8,7 +8,8 @@ batch stopped by its quality gate after the cause was fixed.
 Trigger it from the UI with the `batch_id` of the batch (see `meta.load_batch` or the failed
 `validate` task's log). The lines are copied into a new batch, audited with the current suites
 (`include/expectations/`), quarantined or published, and the old quarantine entries point to the
-new batch, so no line is counted twice. Publishing updates the core asset, which refreshes the marts.
+new batch, so no line is counted twice. A batch a killed run left open (never audited or
+published) is audited and published itself. Publishing updates the core asset, which refreshes the marts.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def dq_replay():
         from jeugdhulp import airflow_support, pipeline, quality
 
         try:
-            return pipeline.replay(airflow_support.warehouse_url(), int(params["batch_id"]), run_id)
+            return pipeline.replay(airflow_support.warehouse_url(), int(params["batch_id"]), run_id,
+                                   quarantine=airflow_support.storage("quarantine"))
         except (quality.QualityGateError, ValueError) as exc:  # a verdict, not a glitch: no retry
             raise AirflowFailException(str(exc)) from exc
 

@@ -18,7 +18,13 @@ connection in Variable `jeugdhulp_storage_conn_id`), else the local folders `JEU
 every file is also validated against the official iJw XSDs.
 
 A file whose SHA-256 is already in the manifest is archived without touching the warehouse, so a
-rerun changes nothing. Lines that break an iJw rule land in `dq.quarantine` with the rule and
+rerun changes nothing. Links, FIFOs and devices in landing are refused without being read,
+sub-folders skipped (both recorded in the manifest); `*.part`, `*.tmp` and `.name` files are
+uploads still being written and wait.
+
+Crash-safe: a retry or the next run continues the batch a killed run left (never a second batch
+beside it), ends the killed run's PostgreSQL work, finishes its file moves, and `validate` /
+`publish` work on every batch not yet published or failed. Lines that break an iJw rule land in `dq.quarantine` with the rule and
 retour code (suites in `include/expectations/`). When more lines fail than a suite allows the
 `validate` task fails and nothing of the batch is published.
 
@@ -72,7 +78,8 @@ def ijw_ingest():
         from jeugdhulp import airflow_support, pipeline, quality
 
         try:
-            return pipeline.validate(airflow_support.warehouse_url(), staged["batch_id"])
+            # every batch not yet published or failed: a batch a killed run left is audited too
+            return pipeline.validate(airflow_support.warehouse_url(), quarantine=airflow_support.storage("quarantine"))
         except quality.QualityGateError as exc:  # a verdict, not a glitch: no retry
             raise AirflowFailException(str(exc)) from exc
 

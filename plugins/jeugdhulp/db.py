@@ -9,11 +9,17 @@ PostgreSQL refuses to run as root. When we are root, the cluster is owned by and
 ``postgres`` OS user (created if it is missing). Binaries are looked up in ``$PG_BIN``, the
 Debian layout ``/usr/lib/postgresql/<ver>/bin``, ``pg_config --bindir``, ``$PATH``, and the
 ``pgserver`` wheel; when none is found the error says how to get one.
+
+The cluster keeps PostgreSQL's durability (``fsync``, ``synchronous_commit``, ``full_page_writes``
+on): a committed manifest row survives a crash of PostgreSQL or of the machine, which the
+ingest's crash safety relies on. A throwaway demo may trade that for speed, explicitly: set
+``JEUGDHULP_PG_UNSAFE_FAST=1`` (a warning says so at every start; never for data that matters).
 """
 
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import pwd
 import secrets
@@ -26,7 +32,14 @@ from urllib.parse import quote
 
 from jeugdhulp import config
 
+log = logging.getLogger(__name__)
+
 ROLE = "jeugdhulp"
+#: env var: "1" runs the cluster without fsync/synchronous_commit/full_page_writes (demo speed;
+#: a crash of PostgreSQL or the machine can then lose or corrupt committed data)
+UNSAFE_FAST_ENV = "JEUGDHULP_PG_UNSAFE_FAST"
+DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+UNSAFE_FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 DATABASES = ("warehouse", "airflow")
 
 
@@ -98,10 +111,12 @@ class Cluster:
 
     data_dir: Path
     port: int
+    #: False only when asked for (``JEUGDHULP_PG_UNSAFE_FAST=1`` or explicitly): see the module doc
+    durable: bool = True
 
     @classmethod
     def default(cls) -> "Cluster":
-        return cls(config.pg_data_dir(), config.pg_port())
+        return cls(config.pg_data_dir(), config.pg_port(), durable=os.environ.get(UNSAFE_FAST_ENV, "") != "1")
 
     @property
     def socket_dir(self) -> Path:
@@ -172,7 +187,6 @@ class Cluster:
                 "listen_addresses = 'localhost'\n"
                 f"port = {self.port}\n"
                 f"unix_socket_directories = '{self.socket_dir}'\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                 "max_connections = 100\nshared_buffers = 256MB\nwork_mem = 32MB\n"
                 "maintenance_work_mem = 256MB\nmax_wal_size = 2GB\n"
             )
@@ -188,11 +202,19 @@ class Cluster:
             owner = pwd.getpwnam("postgres")
             os.chown(self.socket_dir, owner.pw_uid, owner.pw_gid)
             os.chown(self.log_file, owner.pw_uid, owner.pw_gid)
+        if not self.durable:
+            log.warning(
+                "PostgreSQL in %s runs WITHOUT fsync, synchronous_commit and full_page_writes (%s=1): "
+                "fast, but a crash can lose or corrupt committed data. Never use this for data that matters.",
+                self.data_dir, UNSAFE_FAST_ENV,
+            )
+        # on the command line, so it also overrides the fsync=off an earlier version wrote into postgresql.conf
+        durability = DURABLE if self.durable else UNSAFE_FAST
         res = _run_as_owner(
             [
                 str(find_bindir() / "pg_ctl"), "start", "-w", "-t", str(int(timeout)),
                 "-D", str(self.data_dir), "-l", str(self.log_file),
-                "-o", f"-p {self.port}",
+                "-o", f"-p {self.port} {durability}",
             ]
         )
         if res.returncode != 0:

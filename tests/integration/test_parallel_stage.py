@@ -17,7 +17,7 @@ import pytest
 from conftest import TEST_KEY
 from corpus import NS, copy_corpus, edit_xml
 
-from jeugdhulp import ijw, pipeline, warehouse
+from jeugdhulp import copy_encoding, ijw, pipeline, staging, warehouse
 from jeugdhulp.privacy import Pseudonymiser
 
 pytestmark = pytest.mark.integration
@@ -86,7 +86,7 @@ def warehouse_state(url: str, root: Path) -> dict:
 
 
 def test_workers_stage_exactly_what_in_process_staging_stages(pg_server, tmp_path, small_corpus, caplog):
-    caplog.set_level(logging.INFO, logger="jeugdhulp.warehouse")
+    caplog.set_level(logging.INFO, logger="jeugdhulp.parse_pool")
     results, states = {}, {}
     for mode, options in (("in_process", IN_PROCESS), ("workers", PARALLEL)):
         root = tmp_path / mode
@@ -166,7 +166,7 @@ def _odd_jw325(src: Path, dest: Path) -> None:
 
 @pytest.mark.parametrize("options", [IN_PROCESS, PARALLEL], ids=["in_process", "workers"])
 def test_copy_text_carries_every_value(db_url, data_dirs, small_corpus, options, caplog):
-    caplog.set_level(logging.INFO, logger="jeugdhulp.warehouse")
+    caplog.set_level(logging.INFO, logger="jeugdhulp.parse_pool")
     jw323 = max(small_corpus.glob("JW323_*.xml"), key=lambda f: (f.read_bytes().count(b"<Prestatie>"), f.name))
     jw325 = next(f for f in sorted(small_corpus.glob("JW325_*.xml")) if b"RetourCode" in f.read_bytes()
                  and b"<Prestatie>" in f.read_bytes())
@@ -211,8 +211,8 @@ def test_fast_copy_lines_are_the_row_by_row_lines(conn, small_corpus, texts):
             if source != "records" or not msg.records:
                 continue
             seen.add(table)
-            fast_cols, fast = warehouse._records_copy(msg, columns[table], "1\tsha")
-            slow_cols, slow = warehouse._rows_copy(msg, columns[table], "1\tsha")
+            fast_cols, fast = copy_encoding._records_copy(msg, columns[table], "1\tsha")
+            slow_cols, slow = copy_encoding._rows_copy(msg, columns[table], "1\tsha")
             assert _by_column(fast_cols, fast) == _by_column(slow_cols, slow), (f.name, table)
             if texts and msg.bericht_type == "JW323":
                 assert all(type(r.item) is tuple for r in msg.records)
@@ -230,8 +230,8 @@ def test_texts_with_odd_characters_and_a_careful_line_in_one_message(conn):
     msg = ijw.Message("JW323", header, [ijw.Record(client, plain, 7), ijw.Record(client, odd, 8),
                                         ijw.Record(client, careful, None)])
     columns = warehouse.staging_columns(conn)["staging.jw323_prestatie"]
-    fast_cols, fast = warehouse._records_copy(msg, columns, "1\tsha")
-    slow_cols, slow = warehouse._rows_copy(msg, columns, "1\tsha")
+    fast_cols, fast = copy_encoding._records_copy(msg, columns, "1\tsha")
+    slow_cols, slow = copy_encoding._rows_copy(msg, columns, "1\tsha")
     assert _by_column(fast_cols, fast) == _by_column(slow_cols, slow)
     rows = _by_column(fast_cols, fast)
     assert [r["referentie_nummer"] for r in rows] == ["R1", "R\\\\N\\t2", "R3"]
@@ -246,17 +246,17 @@ def test_items_that_differ_in_fields_take_the_row_by_row_way(conn):
         ijw.Record({"client_pseudoniem": "p1", "bsn_elfproef": True}, {"referentie_nummer": "R1", "eenheid": "01"}, 3),
         ijw.Record({"client_pseudoniem": "p2"}, {"referentie_nummer": "R2", "gemeente": "0193"}, None),
     ])
-    cols, lines = warehouse._records_copy(msg, columns["staging.jw323_prestatie"], "1\tsha")
+    cols, lines = copy_encoding._records_copy(msg, columns["staging.jw323_prestatie"], "1\tsha")
     rows = [dict(zip(cols, line.split("\t"))) for line in lines]
     assert [(r["referentie_nummer"], r["gemeente"], r["eenheid"], r["bsn_elfproef"], r["bron_regel"]) for r in rows] == [
         ("R1", "0148", "01", "t", "3"), ("R2", "0193", "\\N", "\\N", "\\N")]
 
 
-@pytest.mark.parametrize("group_bytes", [warehouse.GROUP_BYTES, 1], ids=["groups", "one_file_groups"])
+@pytest.mark.parametrize("group_bytes", [staging.GROUP_BYTES, 1], ids=["groups", "one_file_groups"])
 def test_duplicates_next_to_their_original(pg_server, tmp_path, small_corpus, monkeypatch, group_bytes):
     """Same content or same BerichtIdentificatie right after the original: in the same group of
     files (or the next one), the original ends first and the copy follows it."""
-    monkeypatch.setattr(warehouse, "GROUP_BYTES", group_bytes)
+    monkeypatch.setattr(staging, "GROUP_BYTES", group_bytes)
     results = {}
     for mode, options in (("in_process", IN_PROCESS), ("workers", PARALLEL)):
         dirs = {name: tmp_path / mode / name for name in ("landing", "archive", "quarantine")}

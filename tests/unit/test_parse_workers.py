@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from jeugdhulp import warehouse
+from jeugdhulp import parse_pool
 
 
 def test_env_sets_the_number_of_workers(monkeypatch):
-    monkeypatch.setenv(warehouse.PARSE_WORKERS_ENV, "3")
-    assert warehouse.parse_workers() == 3
-    monkeypatch.setenv(warehouse.PARSE_WORKERS_ENV, "0")  # parse in the staging process
-    assert warehouse.parse_workers() == 0
+    monkeypatch.setenv(parse_pool.PARSE_WORKERS_ENV, "3")
+    assert parse_pool.parse_workers() == 3
+    monkeypatch.setenv(parse_pool.PARSE_WORKERS_ENV, "0")  # parse in the staging process
+    assert parse_pool.parse_workers() == 0
 
 
 def test_a_wrong_value_is_refused(monkeypatch):
-    monkeypatch.setenv(warehouse.PARSE_WORKERS_ENV, "two")
-    with pytest.raises(ValueError, match=warehouse.PARSE_WORKERS_ENV):
-        warehouse.parse_workers()
+    monkeypatch.setenv(parse_pool.PARSE_WORKERS_ENV, "two")
+    with pytest.raises(ValueError, match=parse_pool.PARSE_WORKERS_ENV):
+        parse_pool.parse_workers()
 
 
 @pytest.mark.parametrize(("cores", "workers"), [(1, 0), (2, 2), (3, 2), (4, 3), (8, 4), (64, 4)])
 def test_default_follows_the_cores(monkeypatch, cores, workers):
-    monkeypatch.delenv(warehouse.PARSE_WORKERS_ENV, raising=False)
-    monkeypatch.setattr(warehouse.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    assert warehouse.parse_workers() == workers
+    monkeypatch.delenv(parse_pool.PARSE_WORKERS_ENV, raising=False)
+    monkeypatch.setattr(parse_pool.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert parse_pool.parse_workers() == workers
 
 
 def test_pseudonymiser_copy_carries_the_key_not_the_bsns():
@@ -46,7 +46,7 @@ def test_a_broken_pool_parses_in_process():
 
     from jeugdhulp.privacy import Pseudonymiser
 
-    parser = warehouse._Parser(warehouse._Preparer(Pseudonymiser("k" * 32), {}, 1, None, "utf-8"), 0, 0)
+    parser = parse_pool._Parser(parse_pool._Preparer(Pseudonymiser("k" * 32), {}, 1, None, "utf-8"), 0, 0)
     broken = Future()
     broken.set_exception(BrokenProcessPool("a worker died"))
     (prepared,) = parser.result(broken, [("empty.xml", b"", "0" * 64)])

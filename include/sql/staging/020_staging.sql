@@ -275,6 +275,20 @@ CREATE INDEX IF NOT EXISTS jw323_prestatie_vorig
 -- Upgrades of warehouses created by an earlier version.
 ALTER TABLE dq.quarantine ADD COLUMN IF NOT EXISTS replay_batch_id bigint REFERENCES meta.load_batch;
 ALTER TABLE dq.validation_result ADD COLUMN IF NOT EXISTS data_docs_page text;
+-- The gemeente of a quarantined line is that of its file (the message header names it); NULL =
+-- region-wide / unknown. Filled on insert from the manifest, whoever quarantines the line.
+ALTER TABLE dq.quarantine ADD COLUMN IF NOT EXISTS gemeente text;
+CREATE OR REPLACE FUNCTION dq.quarantine_gemeente() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.gemeente IS NULL THEN
+        NEW.gemeente := (SELECT m.gemeente FROM meta.file_manifest m WHERE m.file_sha256 = NEW.file_sha256);
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER quarantine_gemeente BEFORE INSERT ON dq.quarantine
+    FOR EACH ROW EXECUTE FUNCTION dq.quarantine_gemeente();
+COMMENT ON COLUMN dq.quarantine.gemeente IS
+    'Gemeente uit de header van het bericht van deze regel; NULL = regiobreed of onbekend';
 DO $$
 DECLARE c record;
 BEGIN
