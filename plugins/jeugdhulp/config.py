@@ -66,3 +66,8 @@ def pg_data_dir() -> Path:
 
 def pg_port() -> int:
     return int(os.environ.get("JEUGDHULP_PG_PORT", "54329"))
+
+
+def airflow_port() -> int:
+    """Port of the local Airflow UI/API (``jeugdhulp airflow --port``); default 8080."""
+    return int(os.environ.get("JEUGDHULP_AIRFLOW_PORT") or 8080)

@@ -143,3 +143,69 @@ def test_key_from_env_empty_value_is_refused(monkeypatch):
 def test_key_from_env_returns_the_key(monkeypatch):
     monkeypatch.setenv("JEUGDHULP_PSEUDONYM_KEY", TEST_KEY)
     assert key_from_env() == TEST_KEY
+
+
+# --------------------------------------------------------------------------- key chain, strength
+
+K1 = "3f9a1c0e7b2d4a6f8e1c3b5d7a9f0e2c4b6d8a1f3e5c7b9d"
+K2 = "b81e4f0a9c2d7e6b5a4f3c2d1e0b9a8f7e6d5c4b3a2f1e0d"
+
+
+def _h(key: str, value: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def test_one_key_is_plain_hmac_and_a_chain_is_hmac_of_the_previous_pseudonym():
+    bsn = "999916348"
+    assert Pseudonymiser(K1)(bsn) == _h(K1, bsn)
+    assert Pseudonymiser(f"{K1} {K2}")(bsn) == _h(K2, _h(K1, bsn))
+    assert Pseudonymiser(f"  {K1}\n{K2} ")(bsn) == _h(K2, _h(K1, bsn))  # any whitespace separates
+    assert Pseudonymiser(f"{K1} {K2}").generation == 2
+
+
+def test_a_pickled_chain_pseudonymises_the_same_and_carries_no_cache():
+    import pickle
+
+    p = Pseudonymiser(f"{K1} {K2}")
+    p("999916348")
+    q = pickle.loads(pickle.dumps(p))
+    assert q("999916348") == p("999916348") and q.generation == 2
+    assert b"999916348" not in pickle.dumps(p)
+
+
+def test_fingerprints_per_generation_reveal_no_key():
+    prints = Pseudonymiser(f"{K1} {K2}").fingerprints()
+    assert prints == [_h(K1, "jeugdhulp:pseudoniem-sleutel-vingerafdruk:v1"),
+                      _h(K2, _h(K1, "jeugdhulp:pseudoniem-sleutel-vingerafdruk:v1"))]
+    assert Pseudonymiser(K1).fingerprints() == prints[:1]
+    assert all(K1 not in fp and K2 not in fp for fp in prints)
+
+
+@pytest.mark.parametrize("key, why", [
+    ("change-me-pseudonym-key", "characters"),
+    ("change-me-pseudonym-key-" + K1, "placeholder"),
+    ("ChangeMe" + K1, "placeholder"),
+    ("changeme" + K1, "placeholder"),
+    ("secret" + K1, "placeholder"),
+    ("wachtwoord" + K1, "placeholder"),
+    ("x" * 40, "different characters"),
+    ("0101" * 10, "different characters"),
+    (K1[:31], "characters"),
+    (f"{K1} short", "key 2 of the pseudonymisation key chain"),
+    ("   ", "empty"),
+])
+def test_weak_keys_are_refused_without_quoting_them(key, why):
+    with pytest.raises(PseudonymKeyError) as info:
+        privacy.require_strong_key(key)
+    assert why in str(info.value)
+    assert "openssl rand -hex 32" in str(info.value) or why == "empty"
+    for part in key.split():
+        assert part not in str(info.value)
+
+
+@pytest.mark.parametrize("key", [K1, f"{K1} {K2}", TEST_KEY, "file-key-" + "1" * 32])
+def test_random_keys_and_chains_are_accepted(key):
+    privacy.require_strong_key(key)
