@@ -70,7 +70,7 @@ def cmd_synth(args) -> int:
     t0 = time.monotonic()
     summary = synth.generate(
         Path(args.out), seed=args.seed, year=args.year, clients=args.clients, providers=args.providers,
-        scale=args.scale, violations=args.violations,
+        scale=args.scale, violations=args.violations, profile=args.profile,
     )
     print(f"{_describe(summary)} for {summary.clients} youths in {args.out} ({time.monotonic() - t0:.1f} s)")
     return 0
@@ -390,11 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
     sy = sub.add_parser("synth", help="generate synthetic iJw 3.2 traffic")
     sy.add_argument("--out", required=True)
     sy.add_argument("--seed", type=int, default=2025)
-    sy.add_argument("--year", type=int, default=2025)
+    sy.add_argument("--year", type=int, default=None,
+                    help="the year of care and declarations (default: the last complete year, so that no "
+                         "message is dated in the future)")
     sy.add_argument("--clients", type=int, default=None, help="youths (custom scale; default 2000)")
     sy.add_argument("--scale", choices=["custom", "region", "national"], default="custom",
                     help="region: IJsselland calibrated to 2019 (~14,000 youths); national: 42 regions")
-    sy.add_argument("--violations", type=float, default=0.0, help="share of declaration lines that break a rule")
+    sy.add_argument("--violations", type=float, default=0.0,
+                    help="share (0-1) of declaration lines made to break one rule (TR346, TR319 or TR314) and "
+                         "rejected by the JW325 (default 0: no rule broken)")
+    sy.add_argument("--profile", choices=["steady", "growth", "seasonal"], default="steady",
+                    help="steady: case load constant over the year (default); growth: case load +15 %% from "
+                         "January to December; seasonal: lower volumes in July and August")
     sy.add_argument("--providers", type=int, default=12)
     sy.set_defaults(func=cmd_synth)
 

@@ -105,6 +105,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from itertools import accumulate
+from math import expm1, log, log1p
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -121,6 +122,25 @@ BERICHT_CODES = {
     "JW317": "486", "JW319": "488", "JW323": "490", "JW325": "491",
 }
 SCALES = ("custom", "region", "national")
+#: The cases counted in ``SynthSummary.gevallen``.
+GEVALLEN = {
+    "open": "toewijzing without Einddatum (Frequentie 4, per month)",
+    "aspecifiek": "toewijzing with ProductCategorie only, without Budget",
+    "aspecifiek_budget": "toewijzing with ProductCategorie only and a Budget",
+    "generiek": "toewijzing without Product, with a Budget",
+    "inspanningsgericht": "toewijzing of an inspanningsgericht product",
+    "outputgericht": "toewijzing of an outputgericht product (Eenheid 82, stuks per period)",
+    "taakgericht": "toewijzing of a taakgericht product (never declared; lump sums)",
+    "tijdelijke_stop": "JW307 with RedenBeeindiging 20",
+    "herstart": "new JW305 of a toewijzing/product after its temporary stop",
+    "start_verwijderd": "JW305 start deleted (StatusAanlevering 3) and sent again",
+    "stop_verwijderd": "JW307 stop sent by mistake and deleted (StatusAanlevering 3)",
+    "toewijzing_verwijderd": "toewijzing deleted (RedenWijziging 13, Einddatum = Ingangsdatum)",
+    "toewijzing_beeindigd": "open-ended toewijzing given an Einddatum after the stop",
+    "afgewezen_opnieuw": "JW323 line rejected by the JW325 and declared again later",
+    "credit_opnieuw": "approved debit credited and declared again (corrected)",
+    "credit": "approved debit credited without a new debit",
+}
 #: Rules that ``violations`` breaks, with the JW325 RetourCode that rejects such a line.
 VIOLATION_RULES = {"TR346": "9346", "TR319": "9319", "TR314": "8021"}
 
@@ -128,7 +148,6 @@ LATE_SHARE = 0.03  # share of lines declared 1-3 months after their product peri
 CREDIT_SHARE = 0.02  # share of approved debits credited in a later month
 CORRECTION_SHARE = 0.5  # share of credits that come with a corrected debit
 TWO_PRODUCTS_SHARE = 0.3  # share of jeugdhulp-zonder-verblijf trajecten with two products
-PREVIOUS_YEAR_SHARE = 0.25  # share of trajecten whose toewijzingen started the year before
 VOT_SHARE = 0.30  # share of trajecten that start with a JW315
 VOT_REJECTED_SHARE = 0.03  # of those: an earlier JW315 was rejected (JW319 VerzoekAntwoord 1)
 VOT_INVESTIGATION_SHARE = 0.02  # of those: JW319 VerzoekAntwoord 2 before the JW301
@@ -136,10 +155,46 @@ VOW_SHARE = 0.03  # share of youths sending a JW317
 VOW_HONOURED_SHARE = 0.7  # share of JW317 honoured with a JW301 (the rest: JW319)
 SAME_START_SHARE = 0.7  # share of trajecten whose products start on the same day
 START_CORRECTION_SHARE = 0.01  # share of starts corrected (3 + 1)
-TEMPORARY_STOP_SHARE = 0.08  # share of stops preceded by a temporary stop (20)
+TEMPORARY_STOP_SHARE = 0.08  # share of deliveries interrupted by a temporary stop (20)
+RESTART_SHARE = 0.5  # of those: care resumes with a new JW305 of the same toewijzing/product
+STOP_DELETED_SHARE = 0.01  # share of deliveries with a stop sent by mistake and deleted (1 + 3)
+TOEWIJZING_DELETED_SHARE = 0.01  # share of trajecten with a toewijzing sent and deleted (13)
+OPEN_SHARE = 0.4  # share of per-month (Frequentie 4) toewijzingen without Einddatum
+OPEN_LOOPTIJD = (6, 30)  # months of care under an open-ended toewijzing (min, max)
+ASPECIFIEK_SHARE = 0.10  # share of products of ASPECIFIEK_CATEGORIEEN assigned aspecifically
+ASPECIFIEK_BUDGET_SHARE = 0.5  # of those: with a Budget
+GENERIEK_SHARE = 0.04  # share of one-product trajecten assigned generically (Budget only)
+BUDGET_MARGE = 1.3  # Budget = expected cost of the toewijzing x this margin
 DECLARATION_REJECTED_SHARE = 0.01  # JW325 rejects the whole declaration
 DECLARATION_PARTIAL_SHARE = 0.10  # JW325 rejects 1-3 lines with a deviating tariff (0611)
 REDECLARE_SHARE = 0.8  # share of 0611-rejected lines declared again at the contract tariff
+#: Days after the end of the month a provider declares it (its habit, per provider x gemeente)
+#: and the spread around that habit: declarations are dated on every day of the month.
+DECLARATIE_GEWOONTE = (1, 24)
+DECLARATIE_SPREIDING = (-4, 6)
+ANTWOORD_TERMIJN = (3, 14)  # days from a JW323 to its JW325
+#: The last message of a year's traffic is dated at most this many days after 31 December.
+MAX_DAGEN_NA_JAAR = DECLARATIE_GEWOONTE[1] + DECLARATIE_SPREIDING[1] + ANTWOORD_TERMIJN[1]
+
+#: Profiles of the year (``profile=``): steady (case load constant over the year), growth (case
+#: load +``GROEI`` from January to December) and seasonal (``ZOMERDIP`` on the volume of
+#: inspanningsgerichte time units in July and August). Every profile gets the yearly tariff
+#: indexation on 1 January (``tarief``).
+PROFIELEN = ("steady", "growth", "seasonal")
+GROEI = 0.15
+ZOMERDIP = {7: 0.7, 8: 0.7}
+#: Eenheden whose volume dips in the summer (time and effort; not etmaal, output or euro).
+ZOMERDIP_EENHEDEN = ("01", "04", "16", "84")
+#: The tariffs in ``CATALOGUS`` are those of this year; other years are indexed yearly.
+TARIEF_BASISJAAR = 2025
+INDEXATIE_PROMILLE = 32  # yearly tariff indexation (3.2 %), applied on 1 January
+
+UITVOERINGSVARIANTEN = ("inspanningsgericht", "outputgericht", "taakgericht")
+#: Categories that may be assigned aspecifically (category without ProductCode).
+ASPECIFIEK_CATEGORIEEN = ("45", "54")
+#: JZ002 RedenWijziging with which the gemeente ends an open-ended toewijzing after a stop
+#: (JZ588 -> JZ002 as in the JZ588 table; others: herbeoordeling verkorting).
+REDEN_WIJZIGING_NA_STOP = {"35": "07", "36": "03", "38": "09", "39": "06"}
 
 REDENEN_VOORTIJDIG = ("32", "33", "34", "35")
 REDENEN_OVERIG = ("36", "37", "38", "39")
@@ -162,6 +217,8 @@ class Product:
     looptijd: tuple[int, int]
     #: Relative popularity.
     gewicht: int
+    #: Uitvoeringsvariant (``UITVOERINGSVARIANTEN``); taakgericht care is never declared.
+    variant: str = "inspanningsgericht"
 
 
 CATALOGUS: tuple[Product, ...] = (
@@ -174,11 +231,13 @@ CATALOGUS: tuple[Product, ...] = (
     Product("41", "41A01", "16", 7_400, (("2", 2, 8),), (3, 12), 6),
     Product("40", "40A02", "04", 9_850, (("2", 1, 6), ("4", 4, 20)), (3, 12), 4),
     Product("42", "42A01", "84", 2_450, (("2", 2, 10),), (3, 12), 5),
+    Product("45", "45T01", "04", 9_600, (("4", 2, 8),), (3, 12), 8, "taakgericht"),
     Product("43", "43A12", "14", 31_500, (("2", 7, 7),), (6, 12), 3),
     Product("44", "44A03", "14", 18_900, (("2", 7, 7),), (6, 12), 3),
     Product("46", "46A01", "14", 35_000, (("6", 7, 28),), (1, 2), 1),
-    Product("47", "47A01", "84", 98_500, (("4", 1, 1),), (6, 12), 2),
-    Product("48", "48B01", "84", 134_500, (("4", 1, 1),), (6, 12), 3),
+    Product("47", "47A01", "82", 98_500, (("4", 1, 1),), (6, 12), 2, "outputgericht"),
+    Product("48", "48B01", "82", 134_500, (("4", 1, 1),), (6, 12), 3, "outputgericht"),
+    Product("43", "43O01", "82", 410_000, (("4", 1, 1),), (6, 12), 2, "outputgericht"),
     Product("50", "50A01", "83", None, (("6", 150_000, 1_200_000),), (6, 12), 3),
 )
 
@@ -304,20 +363,29 @@ class Toewijzing:
     agb: str
     bsn: str
     nummer: int
+    #: The product declared; the JW301 names it fully (specifiek), only its category
+    #: (aspecifiek) or not at all (generiek).
     product: Product
     toewijzingsdatum: date
     toewijzingstijd: str
     ingang: date
     eind: date | None
+    #: Omvang; written only for a specifiek toewijzing, otherwise what the provider delivers.
     frequentie: str
     volume: int
+    #: Contract tariff of ``product`` in the declared year (None for Eenheid 83).
+    tarief: int | None = None
+    soort: str = "specifiek"
+    budget: int | None = None
     #: ReferentieAanbieder of the VOT/VOW it honours, until the JW301 carrying it is written.
     referentie: str | None = None
     reden_wijziging: str | None = None
-    #: Begindatum of the current JW305 start.
+    #: Begindatum of the first JW305 start.
     start: date | None = None
-    #: Last day of delivery (Einddatum of the first stop); None = delivered until ``eind``.
-    levering_eind: date | None = None
+    #: Delivery intervals (begin, last day or None = until ``eind``/beyond the year).
+    leveringen: list[tuple[date, date | None]] = field(default_factory=list)
+    #: Σ IngediendBedrag of the debits declared against ``budget``.
+    besteed: int = 0
 
     def periode_binnen(self, begin: date, eind: date) -> tuple[date, date] | None:
         """The part of ``begin..eind`` covered by this toewijzing, or None."""
@@ -325,12 +393,15 @@ class Toewijzing:
         stop = eind if self.eind is None else min(self.eind, eind)
         return (start, stop) if start <= stop else None
 
-    def levering_binnen(self, begin: date, eind: date) -> tuple[date, date] | None:
-        """The part of ``begin..eind`` in which care was delivered (start to stop), or None."""
-        start = max(self.start, begin)
-        einde = self.levering_eind or self.eind
-        stop = eind if einde is None else min(einde, eind)
-        return (start, stop) if start <= stop else None
+    def dagen_geleverd(self, begin: date, eind: date) -> int:
+        """Days of ``begin..eind`` on which care was delivered (between starts and stops)."""
+        dagen = 0
+        for van, tot in self.leveringen:
+            tot = eind if tot is None else min(tot, eind)
+            if self.eind is not None:
+                tot = min(tot, self.eind)
+            dagen += max(0, (tot - max(van, begin)).days + 1)
+        return dagen
 
 
 @dataclass(slots=True)
@@ -365,8 +436,7 @@ class Prestatie:
     def opnieuw(self) -> Prestatie:
         """The same line declared again (new ReferentieNummer, contract tariff)."""
         t = self.toewijzing
-        return Prestatie(t, self.begin, self.eind, self.volume, self.debet_credit, self.vorig,
-                         tarief=t.product.tarief)
+        return Prestatie(t, self.begin, self.eind, self.volume, self.debet_credit, self.vorig, tarief=t.tarief)
 
 
 def _per_bericht() -> dict[str, int]:
@@ -398,6 +468,21 @@ class SynthSummary:
     declaraties_afgewezen: int = 0
     #: JW323 lines made to break a rule, per rule (see ``violations``).
     violations_by_rule: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VIOLATION_RULES, 0))
+    year: int = 0
+    profile: str = "steady"
+    #: How often each case of a real region occurs (``GEVALLEN``).
+    gevallen: Counter = field(default_factory=Counter)
+    #: Approved net amount (TotaalToegekend of the lines, D + / C −) per (gemeente, categorie),
+    #: per aanbieder and per month of the ProductPeriode (1-12), in euro cents.
+    toegekend_per_categorie: Counter = field(default_factory=Counter)
+    toegekend_per_aanbieder: Counter = field(default_factory=Counter)
+    toegekend_per_maand: Counter = field(default_factory=Counter)
+    #: Care delivered and declared per month of the year at the contract tariff (first debits
+    #: only: no credits, corrections, re-declarations or deliberate tariff deviations), cents.
+    geleverd_per_maand: Counter = field(default_factory=Counter)
+    #: Value of the taakgericht care (never declared; delivered volume x contract tariff) per
+    #: (gemeente, aanbieder, categorie) in the year: what the lump sums pay for, in euro cents.
+    taakgericht_bedrag: Counter = field(default_factory=Counter)
 
     @property
     def files_jw301(self) -> int:
@@ -477,22 +562,52 @@ def landelijke_gemeenten() -> list[tuple[Gemeente, ...]]:
     return regios
 
 
+def tarief(product: Product, jaar: int) -> int | None:
+    """Contract tariff of ``product`` in ``jaar``: ``CATALOGUS`` in ``TARIEF_BASISJAAR``, indexed
+    by ``INDEXATIE_PROMILLE`` on every 1 January (rounded to a cent each year)."""
+    bedrag = product.tarief
+    if bedrag is None:
+        return None
+    for _ in range(TARIEF_BASISJAAR, jaar):
+        bedrag = round(bedrag * (1000 + INDEXATIE_PROMILLE) / 1000)
+    for _ in range(jaar, TARIEF_BASISJAAR):
+        bedrag = round(bedrag * 1000 / (1000 + INDEXATIE_PROMILLE))
+    return bedrag
+
+
+def standaard_jaar(vandaag: date | None = None) -> int:
+    """The last year whose whole traffic (up to ``MAX_DAGEN_NA_JAAR`` after 31 December) lies
+    before ``vandaag``: a synthetic year that has no date in the future (TR135)."""
+    vandaag = vandaag or date.today()
+    jaar = vandaag.year - 1
+    while date(jaar, 12, 31) + timedelta(days=MAX_DAGEN_NA_JAAR) >= vandaag:
+        jaar -= 1
+    return jaar
+
+
 def generate(
-    out_dir: Path,
+    out_dir: Path | None,
     *,
     seed: int = 2025,
-    year: int = 2025,
+    year: int | None = None,
     clients: int | None = None,
     providers: int = 12,
     scale: str = "custom",
     violations: float = 0.0,
+    profile: str = "steady",
 ) -> SynthSummary:
     """Write one year of iJw traffic into ``out_dir`` (created if missing); see the module doc.
 
-    ``clients`` (default 2 000) only with ``scale="custom"``; ``providers`` is per region.
+    ``year`` defaults to :func:`standaard_jaar` (the last complete year); ``clients`` (default
+    2 000) only with ``scale="custom"``; ``providers`` is per region; ``profile`` one of
+    ``PROFIELEN``. ``out_dir=None`` writes nothing and only fills the summary (see
+    :func:`simuleer`).
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
+    if profile not in PROFIELEN:
+        raise ValueError(f"profile must be one of {', '.join(PROFIELEN)}")
+    year = standaard_jaar() if year is None else year
     pool = bsn_pool()
     if scale == "custom":
         clients = 2000 if clients is None else clients
@@ -521,15 +636,22 @@ def generate(
             regios.append(Regio(f"Proefregio {r}", gemeenten,
                                 tuple(aanbieders(providers, r * stride)), per_regio, kalibratie))
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    summary = SynthSummary(out_dir=out_dir, scale=scale)
-    generator = _Generator(out_dir, random.Random(seed), year, violations, summary)
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+    summary = SynthSummary(out_dir=out_dir, scale=scale, year=year, profile=profile)
+    generator = _Generator(out_dir, random.Random(seed), year, violations, summary, profile)
     perm = generator.rng.sample(pool, len(pool))
     offset = 0
     for regio in regios:
         offset = generator.regio(regio, perm, offset)
     return summary
+
+
+def simuleer(**kwargs) -> SynthSummary:
+    """The summary :func:`generate` would give with these arguments, without writing files
+    (the generator's own spend per categorie, aanbieder and month; used by the demo contract)."""
+    return generate(None, **kwargs)
 
 
 # --------------------------------------------------------------------------- generator
@@ -566,9 +688,20 @@ class _Plan:
         )
 
 
+@dataclass(slots=True)
+class _Stop:
+    """A JW307 StopProduct (or a JW305 StartProduct when ``reden`` is None) to be written."""
+
+    dagtekening: date
+    begin: date
+    status: str
+    reden: str | None = None
+    einde: date | None = None
+
+
 class _Generator:
-    def __init__(self, out_dir: Path, rng: random.Random, year: int, violations: float,
-                 summary: SynthSummary):
+    def __init__(self, out_dir: Path | None, rng: random.Random, year: int, violations: float,
+                 summary: SynthSummary, profile: str = "steady"):
         self.out_dir = out_dir
         self.rng = rng
         self.year = year
@@ -577,6 +710,10 @@ class _Generator:
         self.jaar_eind = date(year, 12, 31)
         self.violations = violations
         self.summary = summary
+        self.profile = profile
+        #: growth: inflow (and so case load) grows exponentially, GROEI from mid-January to mid-December
+        self.groei = log(1 + GROEI) / 334 if profile == "growth" else 0.0
+        self.tarieven = {p.code: tarief(p, year) for p in CATALOGUS}
         self.bericht_nummer: dict[tuple[str, str], int] = defaultdict(int)
         self.referentie_aanbieder: dict[str, int] = defaultdict(int)  # per agb: VOT/VOW
         self.referentie_nummer: dict[str, int] = defaultdict(int)  # per agb: JW323 lines
@@ -601,12 +738,26 @@ class _Generator:
         return (self.year % 100) * 10_000_000 + self.volgnummer
 
     def _write(self, bericht: str, name: str, parts: list[str], records: int) -> None:
-        (self.out_dir / name).write_bytes("\n".join(parts).encode("utf-8"))
+        if self.out_dir is not None:
+            (self.out_dir / name).write_bytes("\n".join(parts).encode("utf-8"))
         self.summary.files[bericht] += 1
         self.summary.records[bericht] += records
 
     def _dagen(self, a: int, b: int) -> timedelta:
         return timedelta(days=self.rng.randint(a, b))
+
+    def _ingang(self, looptijd: int) -> date:
+        """Ingangsdatum of a traject whose care lasts at most ``looptijd`` days, given that it
+        runs in the year: uniform over the days from ``looptijd`` before 1 January to 31
+        December (steady state: as many trajecten run on every day of the year), or with a
+        density growing by ``self.groei`` per day (growth)."""
+        dagen = looptijd + (self.jaar_eind - self.jaar_begin).days + 1
+        if not self.groei:
+            offset = self.rng.randrange(dagen)
+        else:
+            g = self.groei
+            offset = min(dagen - 1, int(log1p(self.rng.random() * expm1(g * dagen)) / g))
+        return self.jaar_begin - timedelta(days=looptijd) + timedelta(days=offset)
 
     # ------------------------------------------------------------------ clients and trajecten
 
@@ -653,7 +804,8 @@ class _Generator:
 
     def _client(self, bsn: str, gemeente: Gemeente) -> Client:
         rng = self.rng
-        geboren = date(self.year - 17, 1, 1) + timedelta(days=rng.randrange(16 * 365))
+        # born 4-18 years before the year: before the earliest message of a running traject
+        geboren = date(self.year - 18, 1, 1) + timedelta(days=rng.randrange(14 * 365))
         voorvoegsel = rng.choice(VOORVOEGSELS) if rng.random() < 0.2 else None
         postcode = rng.randint(gemeente.postcode_laag, gemeente.postcode_hoog)
         return Client(
@@ -698,37 +850,79 @@ class _Generator:
         vow = rng.random() < VOW_SHARE
         return [(a, ps, vow and i == 0) for i, (a, ps) in enumerate(per_aanbieder.values())]
 
+    def _soort(self, product: Product, producten: list[Product]) -> tuple[str, bool]:
+        """(specifiek | aspecifiek | generiek, with Budget) of the toewijzing of ``product``.
+
+        Generic only for a one-product traject of jeugdhulp zonder verblijf, aspecific only when
+        no other product of the
+        traject has its category (TR302: no stacking at the level the toewijzing names).
+        """
+        rng = self.rng
+        if product.variant == "taakgericht" or product.eenheid == "83":
+            return "specifiek", False
+        if (len(producten) == 1 and product.categorie in VORM_CATEGORIEEN["zonder_verblijf"]
+                and rng.random() < GENERIEK_SHARE):
+            return "generiek", True
+        if (product.categorie in ASPECIFIEK_CATEGORIEEN
+                and sum(p.categorie == product.categorie for p in producten) == 1
+                and rng.random() < ASPECIFIEK_SHARE):
+            return "aspecifiek", rng.random() < ASPECIFIEK_BUDGET_SHARE
+        return "specifiek", False
+
+    def _budget(self, t: Toewijzing) -> int:
+        """``BUDGET_MARGE`` x the cost of the Omvang over the whole toewijzing (cents)."""
+        dagen = (t.eind - t.ingang).days + 1
+        if t.frequentie == "2":
+            volume = t.volume * dagen / 7
+        elif t.frequentie == "4":
+            volume = t.volume * dagen * 12 / 365
+        else:
+            volume = t.volume
+        return min(99_999_999, round(volume * (t.tarief or 1) * BUDGET_MARGE))
+
     def _traject(self, client: Client, aanbieder_: Aanbieder, producten: list[Product],
                  vow: bool) -> list[Toewijzing]:
         """One client at one provider: VOT, toewijzingen, VOW, starts and stops."""
-        rng, year = self.rng, self.year
-        toewijzingsdatum, ingang = _startdata(rng, year)
-        tijd = _tijd(rng)
-        toewijzingen = []
+        rng = self.rng
+        specs = []
         for product in producten:
             frequentie, laag, hoog = rng.choice(product.omvang)
-            maanden = rng.randint(*product.looptijd)
-            if ingang.year < year:  # must still run into the declared year
-                maanden = max(maanden, 13 - ingang.month)
-                if _plus_maanden(ingang, maanden) < self.jaar_begin:  # ingang on the 1st
-                    maanden += 1
-            open_eind = frequentie == "4" and rng.random() < 0.4
-            toewijzingen.append(Toewijzing(
-                gemeente=client.gemeente.code,
-                agb=aanbieder_.agb,
-                bsn=client.bsn,
-                nummer=self._toewijzing_nummer(),
-                product=product,
-                toewijzingsdatum=toewijzingsdatum,
-                toewijzingstijd=tijd,
-                ingang=ingang,
+            soort, budget = self._soort(product, producten)
+            open_eind = frequentie == "4" and not budget and rng.random() < OPEN_SHARE
+            maanden = rng.randint(*(OPEN_LOOPTIJD if open_eind else product.looptijd))
+            specs.append((product, frequentie, rng.randint(laag, hoog), maanden, open_eind, soort, budget))
+        # the care of the traject lasts at most this long: its start is drawn so that it runs in the year
+        looptijd = max(round(m * 30.44) for _, _, _, m, _, _, _ in specs)
+        ingang = self._ingang(looptijd)
+        toewijzingsdatum = ingang - self._dagen(0, 21)
+        tijd = _tijd(rng)
+        toewijzingen, zorg_eind = [], {}
+        for product, frequentie, volume, maanden, open_eind, soort, budget in specs:
+            t = Toewijzing(
+                gemeente=client.gemeente.code, agb=aanbieder_.agb, bsn=client.bsn,
+                nummer=self._toewijzing_nummer(), product=product, toewijzingsdatum=toewijzingsdatum,
+                toewijzingstijd=tijd, ingang=ingang,
                 eind=None if open_eind else _plus_maanden(ingang, maanden),
-                frequentie=frequentie,
-                volume=rng.randint(laag, hoog),
-            ))
-        if rng.random() < VOT_SHARE:
+                frequentie=frequentie, volume=volume, tarief=self.tarieven[product.code], soort=soort,
+            )
+            if budget:
+                t.budget = self._budget(t)
+            zorg_eind[t.nummer] = _plus_maanden(ingang, maanden) if open_eind else None
+            toewijzingen.append(t)
+            self._tel_toewijzing(t)
+        if rng.random() < VOT_SHARE and all(t.soort == "specifiek" for t in toewijzingen):
             self._vot(client, aanbieder_.agb, toewijzingen)
-        self._write_jw301(client, aanbieder_.agb, toewijzingen, toewijzingsdatum)
+        verwijderd = None
+        if rng.random() < TOEWIJZING_DELETED_SHARE and all(t.soort == "specifiek" for t in toewijzingen):
+            verwijderd = self._vergissing(client, aanbieder_, toewijzingen)
+        self._write_jw301(client, aanbieder_.agb, toewijzingen + ([verwijderd] if verwijderd else []),
+                          toewijzingsdatum)
+        if verwijderd is not None:  # deleted a few days later: Einddatum = Ingangsdatum, reden 13
+            dag = toewijzingsdatum + self._dagen(1, 5)
+            verwijderd.eind, verwijderd.reden_wijziging = verwijderd.ingang, "13"
+            verwijderd.toewijzingsdatum, verwijderd.toewijzingstijd = dag, _tijd(rng)
+            self._write_jw301(client, aanbieder_.agb, toewijzingen + [verwijderd], dag)
+            self.summary.gevallen["toewijzing_verwijderd"] += 1
 
         wacht = _wachttijd(rng)
         samen = rng.random() < SAME_START_SHARE
@@ -737,12 +931,38 @@ class _Generator:
             t.start = min(t.ingang + timedelta(days=dagen), t.eind or self.jaar_eind, self.jaar_eind)
 
         alle = list(toewijzingen)
-        if vow:
+        if vow and all(t.eind is not None for t in toewijzingen):
             nieuw = self._vow(client, aanbieder_.agb, toewijzingen)
             if nieuw is not None:
                 alle.append(nieuw)
-        self._starts_en_stops(client, aanbieder_.agb, alle)
+                zorg_eind[nieuw.nummer] = None
+        self._starts_en_stops(client, aanbieder_.agb, alle, zorg_eind)
         return alle
+
+    def _tel_toewijzing(self, t: Toewijzing) -> None:
+        gevallen = self.summary.gevallen
+        gevallen[t.product.variant] += 1
+        if t.eind is None:
+            gevallen["open"] += 1
+        if t.soort != "specifiek":
+            gevallen[t.soort + ("_budget" if t.budget and t.soort == "aspecifiek" else "")] += 1
+
+    def _vergissing(self, client: Client, aanbieder_: Aanbieder, toewijzingen: list[Toewijzing]) -> Toewijzing | None:
+        """A toewijzing of another product of the provider, sent by mistake (then deleted)."""
+        rng = self.rng
+        codes = {t.product.code for t in toewijzingen}
+        kandidaten = [p for p in aanbieder_.producten if p.code not in codes]
+        if not kandidaten:
+            return None
+        product = rng.choice(kandidaten)
+        eerste = toewijzingen[0]
+        frequentie, laag, hoog = product.omvang[0]
+        return Toewijzing(
+            gemeente=eerste.gemeente, agb=eerste.agb, bsn=eerste.bsn, nummer=self._toewijzing_nummer(),
+            product=product, toewijzingsdatum=eerste.toewijzingsdatum, toewijzingstijd=eerste.toewijzingstijd,
+            ingang=eerste.ingang, eind=_plus_maanden(eerste.ingang, product.looptijd[0]),
+            frequentie=frequentie, volume=rng.randint(laag, hoog), tarief=self.tarieven[product.code],
+        )
 
     # ------------------------------------------------------------------ VOT / VOW / JW319
 
@@ -782,7 +1002,7 @@ class _Generator:
     def _vow(self, client: Client, agb: str, toewijzingen: list[Toewijzing]) -> Toewijzing | None:
         """A JW317 raising the Omvang of one toewijzing; the new toewijzing when honoured."""
         rng = self.rng
-        kandidaten = [t for t in toewijzingen if t.frequentie != "6"]
+        kandidaten = [t for t in toewijzingen if t.frequentie != "6" and t.soort == "specifiek"]
         if not kandidaten:
             return None
         t = rng.choice(kandidaten)
@@ -804,8 +1024,9 @@ class _Generator:
         nieuw = Toewijzing(
             gemeente=t.gemeente, agb=agb, bsn=t.bsn, nummer=self._toewijzing_nummer(),
             product=t.product, toewijzingsdatum=antwoord, toewijzingstijd=tijd, ingang=gewenst,
-            eind=t.eind, frequentie=t.frequentie, volume=volume, referentie=ref,
+            eind=t.eind, frequentie=t.frequentie, volume=volume, tarief=t.tarief, referentie=ref,
         )
+        self._tel_toewijzing(nieuw)
         nieuw.start = min(gewenst + self._dagen(0, 3), nieuw.eind or self.jaar_eind, self.jaar_eind)
         t.eind = gewenst - timedelta(days=1)
         t.toewijzingsdatum, t.toewijzingstijd, t.reden_wijziging = antwoord, tijd, "12"
@@ -815,47 +1036,92 @@ class _Generator:
 
     # ------------------------------------------------------------------ JW305 / JW307
 
-    def _stops(self, t: Toewijzing, start_dag: date) -> list[tuple[str, date, date]]:
-        """(RedenBeeindiging, Einddatum, Dagtekening) of the stops of ``t``; sets levering_eind.
+    def _levering(self, t: Toewijzing, start_dag: date, zorg_eind: date | None) -> list[_Stop]:
+        """The starts after the first one and the stops of ``t``, in order; sets ``t.leveringen``.
 
-        Stops are dated on or after ``start_dag``, the Dagtekening of the start they close.
+        The care ends on the Einddatum of the toewijzing (60 %), earlier (40 %: RedenBeeindiging
+        32–39), or for an open-ended toewijzing on ``zorg_eind``; a stop is written only when
+        the care ends in or before the year. It may be interrupted by a temporary stop (20),
+        after which it resumes with a new start (``RESTART_SHARE``) or ends; a stop may be sent
+        by mistake and deleted (StatusAanlevering 3). Nothing is dated before the start's
+        Dagtekening ``start_dag``.
         """
         rng = self.rng
+        begin = t.start
         if t.reden_wijziging == "12":  # shortened for an honoured VOW
-            t.levering_eind = t.eind
-            return [("37", t.eind, max(t.eind, start_dag) + self._dagen(0, 5))]
-        if t.eind is None or t.eind > self.jaar_eind:
-            return []
-        laag = max(t.start, self.jaar_begin)
-        kans = rng.random()
-        if kans < 0.60:
-            reden, einde = "31", t.eind
+            t.leveringen = [(begin, t.eind)]
+            return [_Stop(self._na(t.eind, start_dag), begin, "1", "37", t.eind)]
+        if zorg_eind is not None:
+            reden, einde = "31", max(zorg_eind, begin)
         else:
-            reden = rng.choice(REDENEN_VOORTIJDIG if kans < 0.85 else REDENEN_OVERIG)
-            einde = laag + timedelta(days=rng.randrange((t.eind - laag).days + 1))
-        stops = []
-        t.levering_eind = einde
-        dagtekening = max(einde, start_dag) + self._dagen(0, 5)
-        if rng.random() < TEMPORARY_STOP_SHARE:
-            tijdelijk = laag + timedelta(days=rng.randrange((einde - laag).days + 1))
-            tijdelijk_dag = max(tijdelijk, start_dag) + self._dagen(0, 5)
-            stops.append(("20", tijdelijk, tijdelijk_dag))
-            t.levering_eind = tijdelijk
-            dagtekening = max(einde, tijdelijk_dag) + self._dagen(0, 5)
-        stops.append((reden, einde, dagtekening))
-        return stops
+            kans = rng.random()
+            if kans < 0.60:
+                reden, einde = "31", t.eind
+            else:
+                reden = rng.choice(REDENEN_VOORTIJDIG if kans < 0.85 else REDENEN_OVERIG)
+                einde = begin + timedelta(days=rng.randrange((t.eind - begin).days + 1))
+        gebeurtenissen: list[_Stop] = []
+        leveringen = []
+        laatste_dag = start_dag  # Dagtekening of the last message so far
+        # the part of the care in which a pause or a mistaken stop can happen (written up to the year end)
+        hoogst = min(einde, self.jaar_eind)
+        if rng.random() < STOP_DELETED_SHARE and (hoogst - begin).days > 20:
+            fout = begin + timedelta(days=rng.randrange((hoogst - begin).days - 15))
+            fout_dag = self._na(fout, laatste_dag)
+            intrekken = fout_dag + self._dagen(2, 10)
+            if intrekken <= hoogst:
+                gebeurtenissen += [_Stop(fout_dag, begin, "1", "31", fout), _Stop(intrekken, begin, "3", "31", fout)]
+                laatste_dag = intrekken
+                self.summary.gevallen["stop_verwijderd"] += 1
+        if rng.random() < TEMPORARY_STOP_SHARE and laatste_dag <= hoogst:
+            pauze = max(begin, laatste_dag) + timedelta(days=rng.randrange(max(1, (hoogst - laatste_dag).days + 1)))
+            pauze = min(pauze, hoogst)
+            pauze_dag = self._na(pauze, laatste_dag)
+            gebeurtenissen.append(_Stop(pauze_dag, begin, "1", "20", pauze))
+            self.summary.gevallen["tijdelijke_stop"] += 1
+            laatste_dag = pauze_dag
+            leveringen.append((begin, pauze))
+            herstart = pauze + self._dagen(7, 60)
+            if rng.random() < RESTART_SHARE and herstart + timedelta(days=7) < einde and herstart <= self.jaar_eind:
+                herstart_dag = self._na(herstart, laatste_dag)
+                gebeurtenissen.append(_Stop(herstart_dag, herstart, "1"))
+                self.summary.gevallen["herstart"] += 1
+                laatste_dag = herstart_dag
+                begin = herstart
+            else:
+                begin = None  # the care ended at the temporary stop
+        if begin is not None:
+            leveringen.append((begin, einde if einde <= self.jaar_eind else None))
+        t.leveringen = leveringen
+        if einde <= self.jaar_eind:
+            gebeurtenissen.append(_Stop(self._na(einde, laatste_dag), begin or t.start, "1",
+                                        reden, einde))
+        return gebeurtenissen
 
-    def _starts_en_stops(self, client: Client, agb: str, toewijzingen: list[Toewijzing]) -> None:
+    def _na(self, datum: date, vorige: date) -> date:
+        """Dagtekening of a start/stop of ``datum``: 0–5 days later, after the ``vorige`` message."""
+        return max(datum + self._dagen(0, 5), vorige + timedelta(days=1))
+
+    def _starts_en_stops(self, client: Client, agb: str, toewijzingen: list[Toewijzing],
+                         zorg_eind: dict[int, date | None]) -> None:
         rng = self.rng
         start_dag = {}  # Begindatum -> Dagtekening of the JW305 of the starts on that day
         for t in toewijzingen:
             if t.start not in start_dag:
                 start_dag[t.start] = t.start + self._dagen(0, 5)
         samen: dict[date, list[Toewijzing]] = defaultdict(list)
+        beeindigen: list[tuple[date, int, _Stop, Toewijzing]] = []
         for t in toewijzingen:
-            stops = self._stops(t, start_dag[t.start])
-            for reden, einde, dagtekening in stops:
-                self._write_jw307(client, agb, dagtekening, t, reden, einde)
+            gebeurtenissen = self._levering(t, start_dag[t.start], zorg_eind[t.nummer])
+            stops = [g for g in gebeurtenissen if g.reden is not None]
+            for g in gebeurtenissen:
+                if g.reden is None:
+                    self._write_jw305(client, agb, g.dagtekening, [(t, g.begin, g.status)])
+                else:
+                    self._write_jw307(client, agb, g.dagtekening, t, g)
+            if t.eind is None and stops and stops[-1].reden != "20" and stops[-1].status == "1":
+                # the gemeente ends the open toewijzing a few days after the definitive stop
+                beeindigen.append((stops[-1].dagtekening + self._dagen(1, 10), t.nummer, stops[-1], t))
             correctie = None
             if rng.random() < START_CORRECTION_SHARE:
                 fout = t.start + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 7))
@@ -863,7 +1129,7 @@ class _Generator:
                 intrekken = fout_dag + self._dagen(2, 10)
                 opnieuw = max(intrekken + self._dagen(0, 1), t.start)
                 hoogst = min(t.eind or self.jaar_eind, self.jaar_eind)
-                if t.ingang <= fout <= hoogst and all(opnieuw < s[2] for s in stops):
+                if t.ingang <= fout <= hoogst and all(opnieuw < g.dagtekening for g in gebeurtenissen):
                     correctie = (fout, fout_dag, intrekken, opnieuw)
             if correctie is None:
                 samen[t.start].append(t)
@@ -872,14 +1138,48 @@ class _Generator:
             self._write_jw305(client, agb, fout_dag, [(t, fout, "1")])
             self._write_jw305(client, agb, intrekken, [(t, fout, "3")])
             self._write_jw305(client, agb, opnieuw, [(t, t.start, "1")])
+            self.summary.gevallen["start_verwijderd"] += 1
         for start, groep in samen.items():
             self._write_jw305(client, agb, start_dag[start], [(t, start, "1") for t in groep])
+        # in date order, so that each JW301 re-sends the other toewijzingen as they were then
+        for dag, _, stop, t in sorted(beeindigen, key=lambda x: x[:2]):
+            self._beeindig(client, agb, t, toewijzingen, stop, dag)
+
+    def _beeindig(self, client: Client, agb: str, t: Toewijzing, toewijzingen: list[Toewijzing],
+                  stop: _Stop, dag: date) -> None:
+        """A JW301 of ``dag`` giving the open-ended ``t`` the Einddatum of its definitive ``stop``."""
+        t.eind = stop.einde
+        t.toewijzingsdatum, t.toewijzingstijd = dag, _tijd(self.rng)
+        t.reden_wijziging = REDEN_WIJZIGING_NA_STOP.get(stop.reden, "05")
+        huidig = [x for x in toewijzingen if x is t or x.eind is None or x.eind >= dag]
+        self._write_jw301(client, agb, sorted(huidig, key=lambda x: x.nummer), dag)
+        self.summary.gevallen["toewijzing_beeindigd"] += 1
 
     # ------------------------------------------------------------------ declaraties
 
+    def _volume(self, t: Toewijzing, begin: date, eind: date, dagen: int, maand: int) -> int:
+        """Delivered volume of ``dagen`` days of care in ``begin..eind`` (one month)."""
+        volume = _geleverd_volume(self.rng, t, begin, eind, dagen)
+        if self.profile == "seasonal" and t.product.eenheid in ZOMERDIP_EENHEDEN:
+            volume = max(1, round(volume * ZOMERDIP.get(maand, 1.0)))
+        return volume
+
     def _declareren(self, gemeente: str, agb: str, toewijzingen: list[Toewijzing]) -> None:
-        """Monthly JW323 + JW325 of one provider for one gemeente."""
+        """Monthly JW323 + JW325 of one provider for one gemeente (taakgericht care: none)."""
         rng, year, summary = self.rng, self.year, self.summary
+        # the provider's habit: how many days after the month it declares (every day occurs)
+        gewoonte = rng.randint(*DECLARATIE_GEWOONTE)
+        dag, antwoord = {}, {}
+        for month in range(1, 13):
+            maand_eind = date(year, month, calendar.monthrange(year, month)[1])
+            dag[month] = maand_eind + timedelta(days=max(1, gewoonte + rng.randint(*DECLARATIE_SPREIDING)))
+            antwoord[month] = dag[month] + self._dagen(*ANTWOORD_TERMIJN)
+
+        def na_antwoord(month: int, maanden: int) -> int | None:
+            """A month of the next ``maanden`` whose declaration is dated after ``month``'s JW325."""
+            kandidaten = [m for m in range(month + 1, min(month + maanden, 12) + 1) if dag[m] > antwoord[month]]
+            return rng.choice(kandidaten) if kandidaten else None
+
         later: dict[int, list[Prestatie]] = defaultdict(list)  # month -> lines declared then
         for month in range(1, 13):
             maand_begin = date(year, month, 1)
@@ -887,10 +1187,21 @@ class _Generator:
             regels = later.pop(month, [])
             for t in toewijzingen:
                 periode = t.periode_binnen(maand_begin, maand_eind)
-                geleverd = periode and t.levering_binnen(maand_begin, maand_eind)
-                if not geleverd:
+                dagen = t.dagen_geleverd(maand_begin, maand_eind) if periode else 0
+                if not dagen:
                     continue
-                regel = Prestatie(t, *periode, _geleverd_volume(rng, t, *geleverd), tarief=t.product.tarief)
+                volume = self._volume(t, *periode, dagen, month)
+                if t.product.variant == "taakgericht":  # paid by a lump sum: its value, not declared
+                    summary.taakgericht_bedrag[gemeente, agb, t.product.categorie] += volume * t.tarief
+                    continue
+                if t.budget is not None:  # stay within the Budget (TR369), also after a 0611 tariff
+                    ruimte = (t.budget - t.besteed) // round((t.tarief or 1) * 1.16)
+                    volume = min(volume, ruimte)
+                    if volume < 1:
+                        continue
+                    t.besteed += volume * (t.tarief or 1)
+                regel = Prestatie(t, *periode, volume, tarief=t.tarief)
+                summary.geleverd_per_maand[month] += regel.bedrag
                 if month < 12 and rng.random() < LATE_SHARE:
                     later[rng.randint(month + 1, min(month + 3, 12))].append(regel)
                     summary.late_claims += 1
@@ -898,7 +1209,7 @@ class _Generator:
                     regels.append(regel)
             if not regels:
                 continue
-            dagtekening = maand_eind + self._dagen(2, 8)
+            dagtekening = dag[month]
             regels.sort(key=lambda r: r.debet_credit == "D")  # credits first (stable)
             if self.violations:
                 self._overtreden((agb, gemeente), regels, maand_eind, dagtekening)
@@ -911,19 +1222,29 @@ class _Generator:
             for regel in regels:
                 if regel.debet_credit != "D" or geheel_afgewezen or regel.retour:
                     continue
-                if month < 12 and rng.random() < CREDIT_SHARE:
-                    later[rng.randint(month + 1, min(month + 3, 12))] += _correctie(rng, regel)
+                doel = na_antwoord(month, 3) if rng.random() < CREDIT_SHARE else None
+                if doel is not None:
+                    correctie = _correctie(rng, regel)
+                    later[doel] += correctie
+                    summary.gevallen["credit_opnieuw" if len(correctie) > 1 else "credit"] += 1
                 elif self.violations:
                     self.tr314_bron[agb, gemeente].append(regel.referentie)
-            if month < 12:
-                if geheel_afgewezen:
-                    later[month + 1] += [r.opnieuw() for r in regels if r.fout is None]
-                else:
-                    for regel in regels:
-                        if regel.retour == ("0611",) and rng.random() < REDECLARE_SHARE:
-                            later[rng.randint(month + 1, min(month + 2, 12))].append(regel.opnieuw())
+            if geheel_afgewezen:
+                doel = na_antwoord(month, 2)
+                if doel is not None:
+                    opnieuw = [r.opnieuw() for r in regels if r.fout is None]
+                    later[doel] += opnieuw
+                    summary.gevallen["afgewezen_opnieuw"] += sum(r.debet_credit == "D" for r in opnieuw)
+            else:
+                for regel in regels:
+                    if regel.retour == ("0611",) and rng.random() < REDECLARE_SHARE:
+                        doel = na_antwoord(month, 2)
+                        if doel is not None:
+                            later[doel].append(regel.opnieuw())
+                            summary.gevallen["afgewezen_opnieuw"] += 1
             identificatie, totaal = self._write_jw323(agb, gemeente, maand_begin, maand_eind, dagtekening, regels)
-            self._write_jw325(gemeente, agb, maand_begin, identificatie, dagtekening, totaal, regels, uitkomst)
+            self._write_jw325(gemeente, agb, maand_begin, identificatie, dagtekening, antwoord[month], totaal,
+                              regels, uitkomst)
 
     def _overtreden(self, bron_key: tuple[str, str], regels: list[Prestatie], maand_eind: date,
                     dagtekening: date) -> None:
@@ -948,7 +1269,7 @@ class _Generator:
                 regel.afwijking = regel.volume + 100
             elif rule == "TR319":
                 regel.begin, regel.eind = volgende
-                regel.volume = _geleverd_volume(rng, t, *volgende)
+                regel.volume = _geleverd_volume(rng, t, *volgende, (volgende[1] - volgende[0]).days + 1)
             else:
                 bron = self.tr314_bron[bron_key]
                 regel.referentie = bron[rng.randrange(len(bron))]
@@ -1019,8 +1340,7 @@ class _Generator:
                  "    <StartProducten>"]
         for t, begin, status in starts:
             parts.append(f"""      <StartProduct>
-        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>
-        {_product(t.product)}
+        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>{_toegewezen(t)}
         <ToewijzingIngangsdatum>{t.ingang.isoformat()}</ToewijzingIngangsdatum>
         <Begindatum>{begin.isoformat()}</Begindatum>
         <StatusAanlevering>{status}</StatusAanlevering>
@@ -1028,8 +1348,7 @@ class _Generator:
         parts += ["    </StartProducten>", "  </Client>", "</Bericht>", ""]
         self._write("JW305", f"JW305_{agb}_{gemeente}_{identificatie}.xml", parts, len(starts))
 
-    def _write_jw307(self, client: Client, agb: str, dagtekening: date, t: Toewijzing,
-                     reden: str, einde: date) -> None:
+    def _write_jw307(self, client: Client, agb: str, dagtekening: date, t: Toewijzing, stop: _Stop) -> None:
         gemeente = client.gemeente.code
         identificatie = self._id("JW307", "SP", agb)
         parts = [
@@ -1037,13 +1356,12 @@ class _Generator:
             _client_kort(client),
             f"""    <StopProducten>
       <StopProduct>
-        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>
-        {_product(t.product)}
+        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>{_toegewezen(t)}
         <ToewijzingIngangsdatum>{t.ingang.isoformat()}</ToewijzingIngangsdatum>
-        <Begindatum>{t.start.isoformat()}</Begindatum>
-        <RedenBeeindiging>{reden}</RedenBeeindiging>
-        <Einddatum>{einde.isoformat()}</Einddatum>
-        <StatusAanlevering>1</StatusAanlevering>
+        <Begindatum>{stop.begin.isoformat()}</Begindatum>
+        <RedenBeeindiging>{stop.reden}</RedenBeeindiging>
+        <Einddatum>{stop.einde.isoformat()}</Einddatum>
+        <StatusAanlevering>{stop.status}</StatusAanlevering>
       </StopProduct>
     </StopProducten>""",
             "  </Client>", "</Bericht>", "",
@@ -1145,10 +1463,10 @@ class _Generator:
         return identificatie, totaal
 
     def _write_jw325(self, gemeente: str, agb: str, maand_begin: date, declaratie_id: str,
-                     declaratie_dag: date, totaal: int, regels: list[Prestatie], uitkomst: str) -> None:
+                     declaratie_dag: date, dagtekening: date, totaal: int, regels: list[Prestatie],
+                     uitkomst: str) -> None:
         periode = f"{maand_begin.year}{maand_begin.month:02d}"
         identificatie = self._id("JW325", "DA", gemeente)
-        dagtekening = declaratie_dag + self._dagen(3, 14)
         extra = f"""    <DeclaratieIdentificatie>
       <ijw:Identificatie>{declaratie_id}</ijw:Identificatie>
       <ijw:Dagtekening>{declaratie_dag.isoformat()}</ijw:Dagtekening>
@@ -1170,6 +1488,12 @@ class _Generator:
             else:
                 code = "0200" if afgewezen else "8001"
                 toegekend = totaal - sum(r.signed for r in afgewezen)
+                summary = self.summary
+                for r in regels:
+                    if not r.retour:
+                        summary.toegekend_per_categorie[gemeente, r.toewijzing.product.categorie] += r.signed
+                        summary.toegekend_per_aanbieder[agb] += r.signed
+                        summary.toegekend_per_maand[r.begin.month] += r.signed
             parts += [
                 "  <DeclaratieAntwoord>",
                 f"    <DeclaratieNummer>D{periode}{gemeente}</DeclaratieNummer>",
@@ -1189,15 +1513,6 @@ class _Generator:
 # --------------------------------------------------------------------------- dates and volumes
 
 
-def _startdata(rng: random.Random, year: int) -> tuple[date, date]:
-    """(Toewijzingsdatum, Ingangsdatum): a start in Jul–Dec of the previous year or Jan–Nov."""
-    if rng.random() < PREVIOUS_YEAR_SHARE:
-        ingang = date(year - 1, 7, 1) + timedelta(days=rng.randrange(184))
-    else:
-        ingang = date(year, 1, 1) + timedelta(days=rng.randrange(334))
-    return ingang - timedelta(days=rng.randint(0, 21)), ingang
-
-
 def _tijd(rng: random.Random) -> str:
     return f"{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
 
@@ -1215,9 +1530,8 @@ def _plus_maanden(begin: date, maanden: int) -> date:
     return date(jaar, maand + 1, dag) - timedelta(days=1)
 
 
-def _geleverd_volume(rng: random.Random, t: Toewijzing, begin: date, eind: date) -> int:
-    """60–100 % of the Omvang that falls in ``begin..eind`` (at least 1)."""
-    dagen = (eind - begin).days + 1
+def _geleverd_volume(rng: random.Random, t: Toewijzing, begin: date, eind: date, dagen: int) -> int:
+    """60–100 % of the Omvang of ``dagen`` days of care in ``begin..eind`` (at least 1)."""
     if t.frequentie == "2":
         maximum = t.volume * dagen / 7
     elif t.frequentie == "4":
@@ -1234,7 +1548,7 @@ def _correctie(rng: random.Random, debet: Prestatie) -> list[Prestatie]:
     if rng.random() >= CORRECTION_SHARE:
         return [credit]
     volume = max(1, round(debet.volume * rng.uniform(0.7, 0.95)))
-    return [credit, Prestatie(t, begin, eind, volume, tarief=t.product.tarief)]
+    return [credit, Prestatie(t, begin, eind, volume, tarief=t.tarief)]
 
 
 # --------------------------------------------------------------------------- shared XML
@@ -1279,6 +1593,15 @@ def _product(p: Product) -> str:
     return f"<Product><ijw:Categorie>{p.categorie}</ijw:Categorie><ijw:Code>{p.code}</ijw:Code></Product>"
 
 
+def _toegewezen(t: Toewijzing) -> str:
+    """The Product of a start/stop: as assigned (aspecifiek: category only; generiek: none)."""
+    if t.soort == "generiek":
+        return ""
+    if t.soort == "aspecifiek":
+        return f"\n        <Product><ijw:Categorie>{t.product.categorie}</ijw:Categorie></Product>"
+    return f"\n        {_product(t.product)}"
+
+
 def _omvang(volume: int, eenheid: str, frequentie: str) -> str:
     return (f"<Omvang><ijw:Volume>{volume}</ijw:Volume><ijw:Eenheid>{eenheid}</ijw:Eenheid>"
             f"<ijw:Frequentie>{frequentie}</ijw:Frequentie></Omvang>")
@@ -1288,20 +1611,16 @@ def _toegewezen_product(t: Toewijzing) -> str:
     referentie = f"\n        <ReferentieAanbieder>{t.referentie}</ReferentieAanbieder>" if t.referentie else ""
     einddatum = f"\n        <Einddatum>{t.eind.isoformat()}</Einddatum>" if t.eind else ""
     reden = f"\n        <RedenWijziging>{t.reden_wijziging}</RedenWijziging>" if t.reden_wijziging else ""
+    omvang = budget = ""
+    if t.soort == "specifiek":
+        omvang = f"\n        {_omvang(t.volume, t.product.eenheid, t.frequentie)}"
+    if t.budget is not None:
+        budget = f"\n        <Budget>{t.budget}</Budget>"
     return f"""      <ToegewezenProduct>
-        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>{referentie}
-        <Product>
-          <ijw:Categorie>{t.product.categorie}</ijw:Categorie>
-          <ijw:Code>{t.product.code}</ijw:Code>
-        </Product>
+        <ToewijzingNummer>{t.nummer}</ToewijzingNummer>{referentie}{_toegewezen(t)}
         <Toewijzingsdatum>{t.toewijzingsdatum.isoformat()}</Toewijzingsdatum>
         <Toewijzingstijd>{t.toewijzingstijd}</Toewijzingstijd>
-        <Ingangsdatum>{t.ingang.isoformat()}</Ingangsdatum>{einddatum}{reden}
-        <Omvang>
-          <ijw:Volume>{t.volume}</ijw:Volume>
-          <ijw:Eenheid>{t.product.eenheid}</ijw:Eenheid>
-          <ijw:Frequentie>{t.frequentie}</ijw:Frequentie>
-        </Omvang>
+        <Ingangsdatum>{t.ingang.isoformat()}</Ingangsdatum>{einddatum}{reden}{omvang}{budget}
       </ToegewezenProduct>"""
 
 

@@ -23,10 +23,11 @@ SEED, CLIENTS, PROVIDERS = 2, 200, 6
 VIOLATION_SHARE = 0.2
 #: The second corpus raises the shares of the rare (1-3 %) features so that each surely occurs.
 BOOST = {
-    "VOW_SHARE": 0.3, "VOT_REJECTED_SHARE": 0.2, "VOT_INVESTIGATION_SHARE": 0.2,
+    "VOW_SHARE": 0.5, "VOT_REJECTED_SHARE": 0.2, "VOT_INVESTIGATION_SHARE": 0.2,
     "START_CORRECTION_SHARE": 0.1, "TEMPORARY_STOP_SHARE": 0.2, "DECLARATION_REJECTED_SHARE": 0.05,
+    "STOP_DELETED_SHARE": 0.1, "TOEWIJZING_DELETED_SHARE": 0.1,
 }
-CONTRACT = {p.code: p.tarief for p in synth.CATALOGUS}
+CONTRACT = {p.code: synth.tarief(p, 2025) for p in synth.CATALOGUS}
 CATEGORIE_VORM = {c: vorm for vorm, cs in synth.VORM_CATEGORIEEN.items() for c in cs}
 
 
@@ -173,6 +174,7 @@ def _read(path: Path, corpus: Corpus) -> None:
                 "eind": _date(tp.findtext(f"{ns}Einddatum")),
                 "reden": tp.findtext(f"{ns}RedenWijziging"),
                 "omvang": _omvang(tp, ns),
+                "budget": int(tp.findtext(f"{ns}Budget")) if tp.find(f"{ns}Budget") is not None else None,
             })
     elif bericht in ("JW305", "JW307"):
         bsn = _persoon(corpus, client, ns, h["ontvanger"])
@@ -420,7 +422,8 @@ def test_client_data_is_the_same_in_every_message(any_corpus):
 def test_forms_mix_has_all_four_forms(corpus):
     vormen = defaultdict(set)
     for t in corpus.toegewezen:
-        vormen[t["gemeente"], t["bsn"]].add(CATEGORIE_VORM.get(t["categorie"]))
+        if t["categorie"] is not None:  # a generic toewijzing names no product
+            vormen[t["gemeente"], t["bsn"]].add(CATEGORIE_VORM[t["categorie"]])
     per_vorm = Counter(v for s in vormen.values() for v in s)
     assert set(per_vorm) == set(synth.VORM_CATEGORIEEN)
     assert per_vorm["zonder_verblijf"] > per_vorm["met_verblijf"] > per_vorm["jeugdreclassering"]
@@ -448,32 +451,50 @@ def test_toewijzingen_follow_the_omvang_and_version_rules(any_corpus):
         assert eerste["reden"] is None, f"{key}: first version has a RedenWijziging"
         for t in lijst:
             assert t["datum"] <= t["dagtekening"], key
-            assert t["code"].startswith(t["categorie"]), key
             assert t["eind"] is None or t["eind"] >= t["ingang"], key
-            volume, eenheid, frequentie = t["omvang"]
-            if frequentie in ("2", "6"):
-                assert t["eind"] is not None, f"{key}: Frequentie {frequentie} needs Einddatum"
-            if eenheid in ("14", "16", "83", "84"):
-                assert frequentie != "1", key
+            if t["code"] is None:  # aspecific (category only) or generic (no product): no Omvang
+                assert t["omvang"] is None, key
+                assert t["categorie"] is not None or t["budget"] is not None, f"{key}: generic needs a Budget"
+            else:
+                assert t["code"].startswith(t["categorie"]) and t["budget"] is None, key
+                volume, eenheid, frequentie = t["omvang"]
+                if frequentie in ("2", "6"):
+                    assert t["eind"] is not None, f"{key}: Frequentie {frequentie} needs Einddatum"
+                if eenheid in ("14", "16", "82", "83", "84"):
+                    assert frequentie != "1", key
+            if t["budget"] is not None:
+                assert t["eind"] is not None and 0 < t["budget"] <= 99_999_999, f"{key}: Budget needs Einddatum"
         for oud, nieuw in zip(lijst, lijst[1:]):
             if (nieuw["datum"], nieuw["tijd"]) == (oud["datum"], oud["tijd"]):
                 assert {k: v for k, v in nieuw.items() if k not in ("file", "dagtekening", "ref")} == {
                     k: v for k, v in oud.items() if k not in ("file", "dagtekening", "ref")}, key
-            else:  # a changed version: shortened for a VOW
-                assert nieuw["reden"] == "12" and nieuw["eind"] < (oud["eind"] or date.max), key
-                assert nieuw["omvang"] == oud["omvang"], key
+                continue
+            assert (nieuw["datum"], nieuw["tijd"]) > (oud["datum"], oud["tijd"]), key
+            assert nieuw["omvang"] == oud["omvang"] and nieuw["budget"] == oud["budget"], key
+            if nieuw["reden"] == "12":  # shortened for a VOW
+                assert nieuw["eind"] < (oud["eind"] or date.max), key
+            elif nieuw["reden"] == "13":  # deleted: never existed
+                assert nieuw["eind"] == nieuw["ingang"] and oud["reden"] is None, key
+            else:  # an open-ended toewijzing ended after the care stopped
+                assert oud["eind"] is None and nieuw["eind"] is not None, key
+                assert nieuw["reden"] in set(synth.REDEN_WIJZIGING_NA_STOP.values()) | {"05"}, key
 
 
 def test_no_stacking_of_the_same_product(any_corpus):
+    # TR302: per client and provider, no overlapping valid toewijzingen of the same product; a
+    # toewijzing without ProductCode covers its category, one without Product every product
     huidig = any_corpus.huidige_toewijzingen()
-    per_product = defaultdict(list)
+    per_client = defaultdict(list)
     for t in huidig.values():
-        if t["eind"] is None or t["eind"] >= t["ingang"]:
-            per_product[t["gemeente"], t["bsn"], t["agb"], t["code"]].append(t)
-    for key, lijst in per_product.items():
-        lijst.sort(key=lambda t: t["ingang"])
-        for a, b in zip(lijst, lijst[1:]):
-            assert a["eind"] is not None and a["eind"] < b["ingang"], key
+        if t["reden"] != "13":
+            per_client[t["gemeente"], t["bsn"], t["agb"]].append(t)
+    for key, lijst in per_client.items():
+        for i, a in enumerate(lijst):
+            for b in lijst[i + 1:]:
+                zelfde = None in (a["categorie"], b["categorie"]) or (
+                    a["categorie"] == b["categorie"] and (None in (a["code"], b["code"]) or a["code"] == b["code"]))
+                overlap = a["ingang"] <= (b["eind"] or date.max) and b["ingang"] <= (a["eind"] or date.max)
+                assert not (zelfde and overlap), (key, a["nummer"], b["nummer"])
 
 
 # ------------------------------------------------------------------------------------ JW315 / JW317 / JW319
@@ -566,28 +587,61 @@ def test_vow_lists_all_current_toewijzingen_and_is_answered(any_corpus):
 # ------------------------------------------------------------------------------------ JW305 / JW307
 
 
-def _active_starts(c: Corpus, dagtekening: dict | None = None) -> dict[tuple[str, int], tuple]:
-    """Apply the start records in order; (gemeente, nummer) -> the key of its active start.
+def _start_stop_events(c: Corpus) -> list[tuple[str, dict]]:
+    """Starts and stops in the order they take effect: by Dagtekening, deletions first."""
+    events = [("start", s) for s in c.starts] + [("stop", s) for s in c.stops]
+    return sorted(events, key=lambda e: (e[1]["dagtekening"], e[1]["status"] == "1", e[0] == "start"))
 
-    ``dagtekening`` (if given) gets the Dagtekening of the message of each active start.
+
+def _zorg(c: Corpus) -> tuple[dict, dict, list]:
+    """Apply the starts and stops in order, checking the iJw pairing rules on the way.
+
+    Returns (toewijzing -> key of its last start, toewijzing -> delivery periods
+    [(begin, einde or None)], the effective stops in order). A start needs no running start
+    (TR326); a stop copies the running start's key (TR382); after a temporary stop (20) only a
+    definitive stop (Einddatum not earlier, TR414) or a new start (TR413); a deletion (3)
+    removes the record with the same key (CS058).
     """
-    active: dict[tuple[str, int], tuple] = {}
-    for s in sorted(c.starts, key=lambda s: (s["dagtekening"], s["status"] == "1")):
-        key = (s["gemeente"], s["bsn"], s["nummer"], s["categorie"], s["code"], s["begin"])
-        toewijzing = (s["gemeente"], s["nummer"])
-        if s["status"] == "3":
-            assert active.get(toewijzing) == key, f"{s['file']}: deletes a start that is not active"
-            del active[toewijzing]
-        else:
-            assert s["status"] == "1"
-            assert toewijzing not in active, f"{s['file']}: second active start"
-            active[toewijzing] = key
-            if dagtekening is not None:
-                dagtekening[toewijzing] = s["dagtekening"]
-    return active
+    laatste: dict[tuple[str, int], tuple] = {}
+    loopt: dict[tuple[str, int], bool] = {}
+    stops: dict[tuple, dict] = {}  # key + reden -> the stop in force
+    perioden = defaultdict(list)
+    volgorde = []
+    for soort, e in _start_stop_events(c):
+        toewijzing = (e["gemeente"], e["nummer"])
+        key = (e["gemeente"], e["bsn"], e["nummer"], e["categorie"], e["code"], e["begin"])
+        if soort == "start":
+            if e["status"] == "3":
+                assert laatste.get(toewijzing) == key and loopt[toewijzing], f"{e['file']}: deletes no running start"
+                perioden[toewijzing].pop()
+                del laatste[toewijzing], loopt[toewijzing]
+                continue
+            assert not loopt.get(toewijzing), f"{e['file']}: second running start"
+            laatste[toewijzing], loopt[toewijzing] = key, True
+            perioden[toewijzing].append([e["begin"], None])
+            continue
+        assert laatste.get(toewijzing) == key, f"{e['file']}: stop does not copy the start key"
+        stop_key = key + (e["reden"],)
+        if e["status"] == "3":
+            assert stops.pop(stop_key)["einde"] == e["einde"], f"{e['file']}: deletes an unknown stop"
+            loopt[toewijzing] = True
+            perioden[toewijzing][-1][1] = None
+            volgorde.remove(next(s for s in volgorde if s["file"] != e["file"] and
+                                 (s["gemeente"], s["bsn"], s["nummer"], s["categorie"], s["code"], s["begin"],
+                                  s["reden"]) == stop_key))
+            continue
+        lopend = [s for k, s in stops.items() if k[:6] == key]
+        assert all(s["reden"] == "20" for s in lopend), f"{e['file']}: stop after a definitive stop"
+        assert all(e["einde"] >= s["einde"] for s in lopend), f"{e['file']}: ends before the temporary stop"
+        stops[stop_key] = e
+        if loopt[toewijzing]:
+            perioden[toewijzing][-1][1] = e["einde"]
+        loopt[toewijzing] = False
+        volgorde.append(e)
+    return laatste, {k: [tuple(p) for p in v] for k, v in perioden.items()}, volgorde
 
 
-def test_every_toewijzing_has_one_start_referring_to_it(any_corpus):
+def test_every_toewijzing_has_a_start_referring_to_it(any_corpus):
     c = any_corpus
     huidig = c.huidige_toewijzingen()
     for s in c.starts:
@@ -597,47 +651,50 @@ def test_every_toewijzing_has_one_start_referring_to_it(any_corpus):
             s["agb"], s["bsn"], s["categorie"], s["code"], s["toewijzing_ingang"]), s["file"]
         assert t["ingang"] <= s["begin"] <= min(t["eind"] or date.max, date(c.year, 12, 31)), s["file"]
         assert s["begin"] <= s["dagtekening"], s["file"]
-    active = _active_starts(c)
-    assert set(active) == set(huidig), "every toewijzing gets exactly one start"
-    corrected = [s for s in c.starts if s["status"] == "3"]
+    laatste, perioden, _ = _zorg(c)
+    verwijderd = {k for k, t in huidig.items() if t["reden"] == "13"}
+    assert set(laatste) == set(huidig) - verwijderd, "every toewijzing that was not deleted gets a start"
     if c.boosted:
-        assert corrected, "expected a corrected start"
-    wachttijd = [s["begin"] - huidig[s["gemeente"], s["nummer"]]["ingang"] for s in c.starts]
+        assert any(s["status"] == "3" for s in c.starts), "expected a corrected start"
+        assert verwijderd, "expected a deleted toewijzing"
+    wachttijd = [perioden[k][0][0] - huidig[k]["ingang"] for k in laatste]
     assert max(wachttijd) <= timedelta(days=28) and sum(w.days > 0 for w in wachttijd) > len(wachttijd) / 2
 
 
 def test_stops_copy_the_start_key_and_end_within_the_toewijzing(any_corpus):
     c = any_corpus
     huidig = c.huidige_toewijzingen()
+    _, perioden, stops = _zorg(c)  # checks the key, the order and the deletions
     start_dag = {}
-    active = _active_starts(c, start_dag)
-    per_start = defaultdict(list)
-    for s in c.stops:
+    for s in sorted(c.starts, key=lambda s: s["dagtekening"], reverse=True):
+        start_dag[s["gemeente"], s["nummer"], s["begin"]] = s["dagtekening"]
+    per_toewijzing = defaultdict(list)
+    for s in stops:
         toewijzing = (s["gemeente"], s["nummer"])
-        t = huidig.get(toewijzing)
-        assert t is not None and t["agb"] == s["agb"], f"{s['file']}: unknown toewijzing"
-        key = (s["gemeente"], s["bsn"], s["nummer"], s["categorie"], s["code"], s["begin"])
-        assert active[toewijzing] == key, f"{s['file']}: stop does not copy the start key"
-        assert s["begin"] <= s["einde"] <= t["eind"] <= date(c.year, 12, 31), s["file"]
-        assert s["einde"] <= s["dagtekening"] and s["status"] == "1", s["file"]
-        assert s["dagtekening"] >= start_dag[toewijzing], f"{s['file']}: stop sent before its start"
-        per_start[toewijzing].append(s)
+        t = huidig[toewijzing]
+        assert t["agb"] == s["agb"]
+        assert s["begin"] <= s["einde"] <= min(t["eind"] or date.max, date(c.year, 12, 31)), s["file"]
+        assert s["einde"] <= s["dagtekening"], s["file"]
+        assert s["dagtekening"] > start_dag[toewijzing + (s["begin"],)], f"{s['file']}: stop sent before its start"
+        per_toewijzing[toewijzing].append(s)
     for toewijzing, t in huidig.items():
-        stops = sorted(per_start.get(toewijzing, []), key=lambda s: (s["dagtekening"], s["reden"] != "20"))
-        if t["eind"] is None or t["eind"] > date(c.year, 12, 31):
-            assert not stops, toewijzing
+        if t["reden"] == "13":
             continue
-        assert stops, f"{toewijzing}: ends within the year without a stop"
-        *tijdelijk, definitief = stops
-        assert definitief["reden"] != "20" and all(s["reden"] == "20" for s in tijdelijk), toewijzing
-        assert all(s["einde"] <= definitief["einde"] for s in tijdelijk), toewijzing
+        definitief = [s for s in per_toewijzing.get(toewijzing, []) if s["reden"] != "20"]
+        assert len(definitief) <= 1, toewijzing
+        if t["eind"] is not None and t["eind"] <= date(c.year, 12, 31):
+            assert definitief, f"{toewijzing}: ends within the year without a definitive stop"
         if t["reden"] == "12":
-            assert definitief["reden"] == "37" and definitief["einde"] == t["eind"], toewijzing
+            assert definitief[0]["reden"] == "37" and definitief[0]["einde"] == t["eind"], toewijzing
+        if t["reden"] not in (None, "12", "13"):  # an open toewijzing ended after its stop
+            assert definitief and definitief[0]["einde"] == t["eind"], toewijzing
     redenen = Counter(s["reden"] for s in c.stops)
     assert set(redenen) <= {"20", "31", "32", "33", "34", "35", "36", "37", "38", "39"}
     assert redenen.most_common(1)[0][0] == "31"
     if c.boosted:
         assert redenen["20"] > 0 and sum(redenen[r] for r in synth.REDENEN_VOORTIJDIG) > 0
+        assert any(s["status"] == "3" for s in c.stops), "expected a deleted stop"
+        assert any(len(p) > 1 for p in perioden.values()), "expected a restart after a temporary stop"
 
 
 # ------------------------------------------------------------------------------------ JW323
@@ -645,13 +702,19 @@ def test_stops_copy_the_start_key_and_end_within_the_toewijzing(any_corpus):
 
 def test_prestaties_belong_to_a_toewijzing_of_the_same_client_and_provider(any_corpus):
     huidig = any_corpus.huidige_toewijzingen()
+    producten = {a.agb: {p.code: p for p in a.producten} for a in synth.aanbieders(PROVIDERS)}
     assert any_corpus.regels
     for d in any_corpus.declaraties:
         for r in d["regels"]:
             t = huidig.get((d["ontvanger"], r["nummer"]))
-            assert t is not None, f"{d['file']}: unknown toewijzing {r['nummer']}"
+            assert t is not None and t["reden"] != "13", f"{d['file']}: unknown toewijzing {r['nummer']}"
             assert (t["agb"], t["bsn"]) == (d["afzender"], r["bsn"]), d["file"]
-            assert (t["categorie"], t["code"], t["omvang"][1]) == (r["categorie"], r["code"], r["eenheid"])
+            # specific: the same product; aspecific: the same category; generic: any product;
+            # always one the provider offers, with its unit, and never a taakgericht one
+            assert t["categorie"] in (None, r["categorie"]) and t["code"] in (None, r["code"]), d["file"]
+            product = producten[d["afzender"]][r["code"]]
+            assert (product.categorie, product.eenheid) == (r["categorie"], r["eenheid"])
+            assert product.variant != "taakgericht", d["file"]
 
 
 def test_product_periode_lies_in_one_month_in_the_toewijzing_and_not_after_declaratie(corpus):
@@ -671,15 +734,14 @@ def test_product_periode_lies_in_one_month_in_the_toewijzing_and_not_after_decla
             assert eind == month_end or eind == t["eind"]
 
 
-def test_no_lines_after_the_care_stopped(corpus):
-    einde = {}
-    for s in corpus.stops:
-        key = (s["gemeente"], s["nummer"])
-        einde[key] = min(einde.get(key, date.max), s["einde"])
+def test_lines_only_for_days_of_care(corpus):
+    # every line's ProductPeriode overlaps a period of care (start to stop; a temporary stop
+    # interrupts it until the restart)
+    _, perioden, _ = _zorg(corpus)
     for d in corpus.declaraties:
         for r in d["regels"]:
-            stop = einde.get((d["ontvanger"], r["nummer"]))
-            assert stop is None or r["begin"] <= stop, d["file"]
+            zorg = perioden[d["ontvanger"], r["nummer"]]
+            assert any(b <= r["eind"] and (e is None or r["begin"] <= e) for b, e in zorg), d["file"]
 
 
 def test_amounts_and_tariffs(any_corpus):
@@ -908,7 +970,7 @@ def test_small_national_run_reuses_bsns_only_across_gemeenten(tmp_path, monkeypa
     # the form mix is exact: youths per form = the (patched) calibration marginals x regions
     vormen = defaultdict(set)
     for t in c.toegewezen:
-        vormen[t["gemeente"], t["bsn"]].add(CATEGORIE_VORM[t["categorie"]])
+        vormen[t["gemeente"], t["bsn"]].add(CATEGORIE_VORM.get(t["categorie"], "zonder_verblijf"))
     per_vorm = Counter(v for vs in vormen.values() for v in vs)
     assert per_vorm == {"zonder_verblijf": 3 * 31, "met_verblijf": 3 * 5, "jeugdbescherming": 3 * 6,
                         "jeugdreclassering": 3 * 4}
