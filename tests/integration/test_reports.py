@@ -29,7 +29,8 @@ COUNT_LABELS = {"Jeugdigen", "Instroom", "Uitstroom", "Volgens plan", "Voortijdi
 @pytest.fixture(scope="module")
 def pc_db(pg_server, small_corpus, tmp_path_factory):
     """One warehouse for the module: the small corpus ingested, the demo contract workbook (budgets)
-    loaded, marts refreshed, and Q3 plus October 2025 closed."""
+    loaded, marts refreshed, and Q3 plus October 2025 closed. The gemeenten's answers (JW325) to two
+    providers' December declarations have not arrived yet: those lines are 'in behandeling'."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_server, autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
@@ -39,6 +40,8 @@ def pc_db(pg_server, small_corpus, tmp_path_factory):
     for d in dirs.values():
         d.mkdir()
     copy_corpus(small_corpus, dirs["landing"])
+    for f in dirs["landing"].glob("JW325_*_9990000[12]_202512.xml"):
+        f.unlink()
     with warehouse.connect(url) as conn:
         warehouse.migrate(conn)
     pipeline.run_ingest(url, TEST_KEY, **dirs)
@@ -136,6 +139,11 @@ def test_totals_on_every_page_tie_to_the_marts(pc, rendered, gemeente):
                       "AND (%s::text IS NULL OR gemeente = %s)", (gemeente, gemeente)).fetchone()[0]
     assert report.tables["aanbieders"].total["realisatie"] == live
     assert sum(r["realisatie"] for r in report.tables["aanbieders"].rows) == live
+    if _split_realisatie(pc):
+        live_ib = pc.execute("SELECT sum(in_behandeling_bedrag)::bigint FROM mart.pc_gemeente_maand WHERE jaar = 2025 "
+                             "AND kwartaal = 4 AND (%s::text IS NULL OR gemeente = %s)", (gemeente, gemeente)).fetchone()[0]
+        assert report.tables["aanbieders"].total["in_behandeling"] == live_ib
+        assert sum(r["in_behandeling"] for r in report.tables["aanbieders"].rows) == live_ib
     # the completion estimate is the forecast mart's
     ntd = pc.execute("SELECT coalesce(sum(nog_te_declareren_bedrag), 0)::bigint FROM mart.prognose_nog_te_declareren "
                      "WHERE maand BETWEEN '2025-10-01' AND '2025-12-01' AND (%s::text IS NULL OR gemeente = %s)",
@@ -148,12 +156,83 @@ def test_totals_on_every_page_tie_to_the_marts(pc, rendered, gemeente):
     total_row = sections["financien"][0].findall(".//tr")[-1]
     assert _cells(total_row)[0] == "Totaal" and _cells(total_row)[2] == shown
     rows = _sheet_rows(_file(files, ".xlsx"), "Productcategorie")
-    assert rows[0][2] == "Realisatie periode"
+    assert rows[0][2] == report.tables["categorie"].col("realisatie").label
     totaal = next(r for r in rows if r[0] == "Totaal")
     assert round(totaal[2] * 100) == mart["realisatie"]
     kern_sheet = dict(r[:2] for r in _sheet_rows(_file(files, ".xlsx"), "Kerncijfers")[1:])
-    assert round(kern_sheet["Realisatie periode"] * 100) == mart["realisatie"]
+    assert round(kern_sheet[report.tables["kerncijfers"].col("realisatie").label] * 100) == mart["realisatie"]
     assert shown in "\n".join(_pdf_text(_file(files, ".pdf")))
+
+
+def _split_realisatie(conn) -> bool:
+    """The marts split realisatie (toegekend) from in behandeling (INTERFACES.md)."""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'mart.pc_gemeente_maand'::regclass "
+                        "AND attname = 'in_behandeling_bedrag')").fetchone()[0]
+
+
+@pytest.mark.parametrize("gemeente", [None, "0193"], ids=["regio", "zwolle"])
+def test_figures_on_a_page_do_not_contradict_each_other(pc, rendered, gemeente):
+    """Every figure that is stated twice, or is the sum of others, ties: prognose = realisatie + in behandeling +
+    nog te declareren per row; the key figures are the table totals; the months of the period add up to the
+    quarter; what the DQ section calls 'in behandeling' is what the providers table shows; the lag table's
+    declared amount is what core holds as submitted and not rejected (counted here from the lines)."""
+    report, _files = rendered[gemeente]
+    cat, kern, maand = report.tables["categorie"], report.tables["kerncijfers"].rows[0], report.tables["maand"]
+    ib = (lambda r: r["in_behandeling"] or 0)
+    for r in cat.rows + [cat.total]:  # Q4 2025 is delivered in full (peildatum 2026-01)
+        assert r["prognose"] == r["realisatie"] + ib(r) + r["nog_te_declareren"], r
+    for k in ("begroting", "realisatie", "in_behandeling", "nog_te_declareren", "prognose", "correctie"):
+        assert kern[k] == cat.total[k], k
+    assert kern["jeugdigen"] == cat.total["jeugdigen"]
+    q4 = [r for r in maand.rows if r["maand"] >= dt.date(2025, 10, 1)]
+    for k in ("begroting", "realisatie", "nog_te_declareren", "prognose"):
+        assert sum(r[k] for r in q4) == cat.total[k], k
+        assert sum(r[k] for r in maand.rows) == maand.total[k], k
+    assert sum(ib(r) for r in q4) == ib(cat.total)
+    for r in maand.rows:
+        if r["soort"] != "verplichting":
+            assert r["prognose"] == r["realisatie"] + ib(r) + r["nog_te_declareren"], r
+    dq = report.tables["dq_overzicht"].rows[0]
+    if _split_realisatie(pc):
+        assert report.tables["aanbieders"].total["in_behandeling"] == dq["onbeantwoord_bedrag"]
+    # independently: every non-rejected line for care in Q4, summed in Python
+    lines = pc.execute("SELECT maand, ingediend_bedrag_saldo, status FROM core.declaratie_regel_feit "
+                       "WHERE maand BETWEEN '2025-10-01' AND '2025-12-01' AND (%s::text IS NULL OR gemeente = %s)",
+                       (gemeente, gemeente)).fetchall()
+    submitted = {}
+    for m, saldo, status in lines:
+        if status != "rejected":
+            submitted[m] = submitted.get(m, 0) + saldo
+    assert {r["maand"]: r["gedeclareerd"] for r in report.tables["vertraging"].rows} == submitted
+    assert dq["onbeantwoord_bedrag"] == sum(saldo for _m, saldo, status in lines if status == "pending")
+
+
+def test_realisatie_is_toegekend_with_in_behandeling_beside_it(pc, rendered):
+    """Realisatie = what the gemeente granted (JW325 positive); lines without an answer are 'in behandeling'
+    beside it; every money column says which it is. Counted here from the lines, per status."""
+    if not _split_realisatie(pc):
+        pytest.skip("mart.pc_gemeente_maand has no in_behandeling_bedrag yet (marts helper, INTERFACES.md)")
+    report, files = rendered[None]
+    rows = pc.execute("SELECT status, sum(ingediend_bedrag_saldo)::bigint FROM core.declaratie_regel_feit "
+                      "WHERE maand BETWEEN '2025-10-01' AND '2025-12-01' GROUP BY status").fetchall()
+    per_status = dict(rows)
+    taakgericht = pc.execute("SELECT coalesce(sum(realisatie_bedrag), 0)::bigint FROM mart.pc_gemeente_maand "
+                             "WHERE kwartaal = 4 AND jaar = 2025").fetchone()[0] - per_status.get("approved", 0)
+    cat = report.tables["categorie"]
+    assert cat.col("realisatie").label == "Realisatie (toegekend)"
+    assert cat.col("in_behandeling").label == "In behandeling"
+    assert per_status.get("pending", 0) != 0, "the corpus has lines without an answer"
+    assert cat.total["in_behandeling"] == per_status.get("pending", 0)
+    assert cat.total["realisatie"] == per_status.get("approved", 0) + taakgericht
+    assert report.tables["aanbieders"].total["realisatie"] == per_status.get("approved", 0) + taakgericht
+    # every money column names what it is: toegekend, in behandeling, ingediend, schatting, begroting, ...
+    for t in report.tables.values():
+        for c in t.columns:
+            if c.kind == "bedrag" and "ealisatie" in c.label:
+                assert "toegekend" in c.label, (t.key, c.label)
+    text = "\n".join(_pdf_text(_file(files, ".pdf")))
+    assert "Realisatie (toegekend)" in text.replace("\n", " ") or "(toegekend)" in text
+    assert "In behandeling" in text or "In\nbehandeling" in text
 
 
 def test_gemeente_reports_add_up_to_the_region(pc):
@@ -161,6 +240,8 @@ def test_gemeente_reports_add_up_to_the_region(pc):
     parts = [reports.build(pc, Q4, s.gemeente).tables["categorie"].total for s in reports.scopes(pc) if s.gemeente]
     for key in ("begroting", "realisatie", "nog_te_declareren", "prognose", "begroting_jaar", "prognose_jaar"):
         assert sum(p[key] for p in parts) == region[key], key
+    if _split_realisatie(pc):
+        assert sum(p["in_behandeling"] for p in parts) == region["in_behandeling"]
 
 
 def test_annual_report_covers_the_year(pc):
@@ -195,9 +276,16 @@ def test_cover_states_closed_or_provisional_and_the_peildatum(pc, rendered):
     assert "Volledigheid" in cover and "bandbreedte" in cover
 
 
-def test_missing_budget_and_unrefreshed_marts_are_said_plainly(conn):
+def test_missing_budget_and_unrefreshed_marts_are_said_plainly(conn, db_url, small_corpus, data_dirs):
     with pytest.raises(reports.ReportDataError, match="marts_refresh"):
         reports.build(conn, Q4)
+    marts.refresh(conn)
+    # an empty warehouse has nothing to report: refused, not a report of zeros
+    with pytest.raises(reports.ReportPeriodError, match="no declarations at all"):
+        reports.build(conn, Q4)
+    # messages ingested, but no contract workbook (no budget) loaded
+    copy_corpus(small_corpus, data_dirs["landing"])
+    pipeline.run_ingest(db_url, TEST_KEY, **data_dirs)
     marts.refresh(conn)
     report = reports.build(conn, Q4)
     assert any("geen begroting" in v for v in report.state.voorbehouden)
@@ -244,14 +332,16 @@ def test_fewer_than_5_youths_is_shown_as_lt5_in_html_pdf_and_xlsx(pc, tmp_path):
             assert not any(cells[i] in {"1", "2", "3", "4"} for i in idx), (heads, cells)
     assert "&lt;5" in _file(files, ".html").decode()
 
-    # XLSX: the cell holds the text "<5", and no count column holds 1-4
+    # XLSX: the number cell is empty (no text in a number column), the marker column says why;
+    # no count column holds 1-4
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(_file(files, ".xlsx")))
     sheet = wb["Productcategorie"]
     heads = [c.value for c in sheet[1]]
     xrow = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if str(r[0]).startswith(categorie))
-    assert xrow[heads.index("Jeugdigen")] == SUPPRESSED
+    assert xrow[heads.index("Jeugdigen")] is None
+    assert "Jeugdigen: <5" in xrow[heads.index("Onderdrukt (privacy)")]
     for ws in wb.worksheets[1:]:
         heads = [c.value for c in ws[1]]
         idx = [i for i, h in enumerate(heads) if h in COUNT_LABELS]
@@ -279,12 +369,12 @@ def test_pdf_pages_render_to_images(rendered, tmp_path):
         image = pdf[i].render(scale=1.5).to_pil()
         sizes.append(image.size)
         # a page with a chart is not blank: many distinct colours
-        if i == 1:
-            sample = tmp_path / "pc_rapport_zwolle_pagina2.png"
+        if i == 2:
+            sample = tmp_path / "pc_rapport_zwolle_pagina3.png"
             image.save(sample)
             assert len(image.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 50
     pdf.close()
-    assert all(w < h for w, h in sizes)  # A4 portrait
+    assert all(w > h for w, h in sizes)  # A4 landscape: wide tables of amounts fit
     assert sample.stat().st_size > 20_000
     print(f"\nsample page: {sample}")
     assert report.file_stem() + ".pdf" in files
@@ -335,3 +425,189 @@ def test_dag_schedules_and_default_periods(airflow_db):
     assert "Europe/Amsterdam" in repr(q.timetable)
     assert set(q.params.keys()) == {"period", "gemeenten"}
     assert [t.task_id for t in q.topological_sort()] == ["plan", "render", "manifest"]
+
+
+# --------------------------------------------------------------------------- layout of what the reader gets
+
+
+def _scaled(report, factor: int):
+    """The same report with every amount ``factor`` times larger (a region of national size)."""
+    import copy
+
+    from jeugdhulp.reports.model import Report
+
+    tables = copy.deepcopy(report.tables)
+    for t in tables.values():
+        for r in t.rows + ([t.total] if t.total else []):
+            for c in t.columns:
+                if c.kind == "bedrag" and isinstance(r.get(c.key), int):
+                    r[c.key] *= factor
+    return Report(report.scope, report.period, report.state, tables)
+
+
+def _pdf_lines(data: bytes) -> set[str]:
+    return {line.strip() for page in _pdf_text(data) for line in page.split("\n")}
+
+
+@pytest.mark.parametrize("factor", [1, 1000], ids=["as-is", "amounts-x1000"])
+def test_every_table_cell_is_on_one_line_in_the_pdf(rendered, factor):
+    """The region's table 1 broke amounts mid-number ('€ 1.064.686,5' / '0'). In the rendered PDF every
+    cell's text must stand on one line: a cell that wraps is split over two text lines and its full text
+    is then on none of them."""
+    from jeugdhulp.reports import charts, layout, output
+
+    report, _files = rendered[None]
+    report = _scaled(report, factor)
+    data = output.pdf(report, charts.render_all(report))
+    lines = _pdf_lines(data)
+    text = "\n".join(lines)
+    broken = []
+    for t in report.tables.values():
+        for r in t.rows + ([t.total] if t.total else []):
+            for cell, _numeric, _s in layout.cells(t, r):
+                if not any(cell in line for line in lines):
+                    broken.append((t.key, cell))
+    assert not broken, broken[:10]
+    if factor > 1:  # the big amounts are really there, whole
+        big = fmt.euro(report.tables["categorie"].total["realisatie"])
+        assert len(big) >= len("€ 100.000.000,00") and big in text
+
+
+def test_pdf_metadata_has_the_real_creation_date_title_and_the_region_as_author(pc):
+    import zoneinfo
+
+    import pypdfium2 as pdfium
+
+    made = dt.datetime(2026, 1, 20, 7, 0, 5, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
+    report = reports.build(pc, Q4, "0193", now=made)
+    files = reports.render(report)
+    meta = pdfium.PdfDocument(_file(files, ".pdf")).get_metadata_dict()
+    assert meta["CreationDate"].startswith("D:20260120070005+01'00")  # not reportlab's invariant 2000-01-01
+    assert meta["Title"] == "Bestuursrapportage jeugdhulp 4e kwartaal 2025 – Gemeente Zwolle"
+    assert meta["Author"] == "Jeugdhulpregio IJsselland"
+    assert "2025-Q4" in meta["Subject"]
+    from openpyxl import load_workbook
+
+    props = load_workbook(io.BytesIO(_file(files, ".xlsx"))).properties
+    assert props.creator == "Jeugdhulpregio IJsselland" and props.created == dt.datetime(2026, 1, 20, 6, 0, 5)
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@pytest.mark.parametrize("period, today, message", [
+    ("2026-Q3", dt.date(2026, 10, 20), "no declaration"),  # the scheduler's run that wrote 12 reports of zeros
+    ("2024", dt.date(2026, 1, 20), "no declaration"),
+    ("2026-Q3", dt.date(2026, 1, 20), "after today"),
+    ("2027", dt.date(2026, 1, 20), "after today"),
+])
+def test_a_period_without_data_or_in_the_future_is_refused(pc, tmp_path, period, today, message):
+    when = dt.datetime.combine(today, dt.time(7, 0)).astimezone()
+    with pytest.raises(reports.ReportPeriodError, match=message) as exc:
+        reports.build(pc, period, now=when)
+    assert isinstance(exc.value, reports.PeriodError)  # the CLI and the DAG treat it as a bad period: no retry
+    assert period in str(exc.value)
+    if message == "no declaration":
+        assert "01-2025" in str(exc.value) and "12-2025" in str(exc.value)  # says which periods do have data
+    with pytest.raises(reports.ReportPeriodError):
+        reports.check_period(pc, reports.Period.parse(period), today)
+    with pytest.raises(reports.ReportPeriodError):  # the path of the DAG task and the CLI writes nothing
+        reports.run(pc, period, None, tmp_path, now=when)
+    assert not any(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- incomplete months
+
+
+def test_the_last_months_before_the_peildatum_are_marked_incomplete(pc, rendered):
+    """November and December 2025 are still coming in (declaration lag): the tables and the cover say so,
+    instead of letting a dip read as a trend. Independently: the declared share of the forecast mart's
+    expected final amount, summed here per month."""
+    share = {}
+    for m, ged, prog in pc.execute("SELECT maand, gedeclareerd_bedrag, prognose_bedrag FROM mart.prognose_nog_te_declareren "
+                                   "WHERE maand BETWEEN '2025-01-01' AND '2025-12-01'").fetchall():
+        a, b = share.get(m, (0, 0))
+        share[m] = (a + ged, b + prog)
+    closed = {dt.date(2025, m, 1) for m in (7, 8, 9, 10)}
+    expected = {m for m, (a, b) in share.items() if b and a / b < 0.95 and m not in closed}
+    assert expected == {dt.date(2025, 11, 1), dt.date(2025, 12, 1)}
+
+    report, files = rendered[None]
+    assert {r["maand"] for r in report.tables["maand"].rows if r["onvolledig"]} == expected
+    assert {r["maand"] for r in report.tables["instroom"].rows if r["onvolledig"]} == expected
+    assert {r["maand"] for r in report.tables["vertraging"].rows if r["onvolledig"]} == expected
+    dec = next(r for r in report.tables["maand"].rows if r["maand"] == dt.date(2025, 12, 1))
+    assert dec["soort"].startswith("onvolledig") and "binnen" in dec["soort"]
+    assert any(v.startswith("Onvolledig") and "december 2025" in v for v in report.state.voorbehouden)
+    # the reader sees the mark in every output
+    text = "\n".join(_pdf_text(_file(files, ".pdf")))
+    assert "nov 2025 *" in text and "dec 2025 *" in text and "okt 2025 *" not in text
+    assert "* onvolledig" in text
+    sections, doc = _html_tables(_file(files, ".html"))
+    marked = [_cells(tr)[0] for tr in doc.iter("tr") if "onvolledig" in (tr.get("class") or "")]
+    assert "dec 2025 *" in marked and not any(c.startswith("okt") for c in marked)
+    rows = _sheet_rows(_file(files, ".xlsx"), "Instroom uitstroom")
+    col = rows[0].index("Onvolledig")
+    assert {r[0].date().replace(day=1) for r in rows[1:] if len(r) > col and r[col] == "ja"} == expected
+
+
+# --------------------------------------------------------------------------- data quality per gemeente
+
+
+def test_the_dq_section_of_a_gemeente_shows_its_own_quarantine(pc):
+    has = pc.execute("SELECT count(*) FROM pg_attribute WHERE attname = 'gemeente' AND NOT attisdropped AND "
+                     "attrelid IN ('dq.quarantine'::regclass, 'meta.file_manifest'::regclass)").fetchone()[0]
+    if has < 2:
+        pytest.skip("dq.quarantine / meta.file_manifest have no gemeente column yet (ingest helper, INTERFACES.md)")
+    with pc.transaction(force_rollback=True):
+        before = dict(pc.execute("SELECT coalesce(gemeente, '-'), count(*) FROM meta.file_manifest "
+                                 "WHERE state = 'quarantined' GROUP BY 1").fetchall())
+        # quarantined files: 3 of Zwolle, 2 of Kampen, 1 unreadable (no gemeente)
+        for i, g in enumerate(["0193", "0193", "0193", "0166", "0166", None]):
+            pc.execute("INSERT INTO meta.file_manifest (file_sha256, file_name, file_size, state, reason, gemeente) "
+                       "VALUES (%s, %s, 1, 'quarantined', 'test', %s)", (f"{i:064d}", f"t{i}.xml", g))
+        zwolle = reports.build(pc, Q4, "0193").tables["dq_overzicht"]
+        regio = reports.build(pc, Q4).tables["dq_overzicht"]
+    z, r = zwolle.rows[0], regio.rows[0]
+    assert z["bestanden_quarantaine"] == before.get("0193", 0) + 3
+    assert z["bestanden_zonder_gemeente"] == before.get("-", 0) + 1
+    assert r["bestanden_quarantaine"] == sum(before.values()) + 6
+    labels = [c.label for c in zwolle.columns]
+    assert "Bestanden in quarantaine (deze gemeente)" in labels
+    assert any("zonder bekende gemeente" in lbl for lbl in labels)
+    assert "Bestanden in quarantaine (regio, totaal)" in [c.label for c in regio.columns]
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def test_xlsx_is_described_numeric_fits_prints_and_filters(rendered):
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    from jeugdhulp.reports import layout
+
+    report, files = rendered[None]
+    wb = load_workbook(io.BytesIO(_file(files, ".xlsx")))
+    described = {(r[0], r[1]): r[2] for r in wb["Toelichting"].iter_rows(values_only=True) if r[0] and r[1] and len(r) > 2}
+    for key, t in report.tables.items():
+        ws = wb[layout.SHEETS[key]]
+        heads = [c.value for c in ws[1]]
+        for h in heads:  # every column is described on the Toelichting sheet
+            assert described.get((ws.title, h)), (ws.title, h)
+        if t.vertical:
+            continue
+        # no text in a number column: a suppressed cell is empty, the marker column says why
+        for i, c in enumerate(t.columns):
+            if c.kind in layout.NUMERIC:
+                for row in ws.iter_rows(min_row=2, max_row=1 + len(t.rows) + bool(t.total), min_col=i + 1, max_col=i + 1):
+                    assert row[0].value is None or isinstance(row[0].value, (int, float)), (ws.title, c.label, row[0].value)
+        # widths fit the shown values; landscape, one page wide, header row repeated; autofilter on the data
+        for i, c in enumerate(t.columns, start=1):
+            shown = max((len(layout.cells(t, r)[i - 1][0]) for r in t.rows + ([t.total] if t.total else [])), default=0)
+            assert ws.column_dimensions[get_column_letter(i)].width >= min(shown, 57) + 1, (ws.title, c.label)
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows in ("1:1", "$1:$1")
+        if t.rows:
+            assert ws.auto_filter.ref == f"A1:{get_column_letter(len(heads))}{1 + len(t.rows)}"

@@ -7,7 +7,11 @@ for the region: HTML and PDF with charts, and an XLSX with the underlying tables
 
 Plain functions on a psycopg connection: the DAG ``pc_reports_*``, the CLI (``jeugdhulp report``)
 and the tests call the same code. Privacy: counts of 1-4 youths or trajectories are shown as "<5"
-in every output (:mod:`jeugdhulp.reports.model`).
+in every output, a cell hidden to protect one as "x" (:mod:`jeugdhulp.reports.model`).
+
+A period that has not begun, or without a single declaration in the warehouse, is refused with
+:class:`ReportPeriodError` (a :class:`PeriodError`): ``check_period`` lets a scheduler refuse it
+before planning any report.
 """
 
 from __future__ import annotations
@@ -15,13 +19,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from jeugdhulp.reports.data import ReportDataError, check_ready, scope_for, scopes
-from jeugdhulp.reports.fmt import SUPPRESSED
+from jeugdhulp.reports.data import ReportDataError, ReportPeriodError, check_ready, scope_for, scopes
+from jeugdhulp.reports.data import check_period as _check_period
+from jeugdhulp.reports.fmt import HIDDEN, SUPPRESSED
 from jeugdhulp.reports.model import Report, Scope
 from jeugdhulp.reports.period import Period, PeriodError
 
-__all__ = ["Period", "PeriodError", "Report", "ReportDataError", "check_ready", "Scope", "SUPPRESSED", "build", "render", "write", "run", "scopes",
-           "scope_for"]
+__all__ = ["Period", "PeriodError", "Report", "ReportDataError", "ReportPeriodError", "check_period", "check_ready",
+           "Scope", "SUPPRESSED", "HIDDEN", "build", "render", "write", "run", "scopes", "scope_for"]
+
+
+def check_period(conn, period: Period | str, today: dt.date | None = None) -> Period:
+    """The period, parsed; raises :class:`ReportPeriodError` if it has not begun on ``today`` or the
+    warehouse holds no declaration for it (call it before planning reports: retrying does not help)."""
+    period = Period.parse(str(period)) if not isinstance(period, Period) else period
+    _check_period(conn, period, today)
+    return period
 
 
 def build(conn, period: Period | str, gemeente: str | None = None, now: dt.datetime | None = None) -> Report:
@@ -57,9 +70,9 @@ def write(files: dict[str, bytes], dest) -> list[str]:
     return out
 
 
-def run(conn, period: Period | str, gemeente: str | None, dest) -> dict:
+def run(conn, period: Period | str, gemeente: str | None, dest, now: dt.datetime | None = None) -> dict:
     """Build, render and write one report into ``dest``/<period>/; a JSON-able summary."""
-    report = build(conn, period, gemeente)
+    report = build(conn, period, gemeente, now=now)
     files = render(report)
     paths = write(files, dest / report.period.code)
     return {"period": report.period.code, "scope": report.scope.slug, "status": report.state.status,

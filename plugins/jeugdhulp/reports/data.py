@@ -16,7 +16,7 @@ import psycopg
 
 from jeugdhulp.reports import fmt
 from jeugdhulp.reports.model import Col, DataState, Report, Scope, Table
-from jeugdhulp.reports.period import Period
+from jeugdhulp.reports.period import Period, PeriodError
 
 TOP_AANBIEDERS = 10
 #: providers below this data-quality score in the period are named on the cover
@@ -25,8 +25,44 @@ DQ_DREMPEL = 95.0
 _SCOPE = "(%(g)s::text IS NULL OR {col} = %(g)s)"
 
 
+#: a delivered month with less than this share of its expected final amount declared is marked
+#: incomplete (the declaration lag before the peildatum, not a trend)
+VOLLEDIG_PCT = 95.0
+
+
 class ReportDataError(RuntimeError):
     """The marts a report reads are missing or not refreshed yet."""
+
+
+class ReportPeriodError(PeriodError):
+    """The period cannot be reported: it lies in the future, or the warehouse holds no data for it.
+    Retrying does not help (a DAG fails the run, the CLI exits with this message)."""
+
+
+def check_period(conn: psycopg.Connection, period: Period, today: dt.date | None = None) -> None:
+    """Refuse a period that has not started yet, or one without a single declaration line in it
+    (a report of zeros would read as 'no care was given')."""
+    today = today or dt.date.today()
+    if period.start > today:
+        raise ReportPeriodError(f"period {period.code} starts on {period.start:%d-%m-%Y}, after today "
+                                f"({today:%d-%m-%Y}): a report can only be made for a period that has begun")
+    lo, hi, n = conn.execute(
+        """SELECT min(maand), max(maand), count(*) FILTER (WHERE maand BETWEEN %s AND %s)
+           FROM core.declaratie_regel_feit""", (period.start, period.months[-1])).fetchone()
+    if not n:
+        held = (f"the warehouse holds declarations for care from {lo:%m-%Y} to {hi:%m-%Y}" if lo
+                else "the warehouse holds no declarations at all")
+        raise ReportPeriodError(f"period {period.code}: no declaration (JW323) for care in "
+                                f"{period.start:%m-%Y} – {period.months[-1]:%m-%Y}; {held}. "
+                                "Choose a period with data, or ingest its messages first")
+
+
+def _has_column(conn, relation: str, column: str) -> bool:
+    """Whether ``relation`` (a table, view or materialized view) has ``column`` (pg_attribute:
+    information_schema does not list materialized views)."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s "
+        "AND NOT attisdropped)", (relation, column)).fetchone()[0]
 
 
 def check_ready(conn: psycopg.Connection) -> None:
@@ -47,8 +83,12 @@ def scopes(conn: psycopg.Connection) -> list[Scope]:
     return [regio_scope(len(rows))] + [Scope(g, naam) for g, naam in rows]
 
 
+#: the region: the reports' author (PDF/XLSX metadata) and the region report's subject
+REGIO = "Jeugdhulpregio IJsselland"
+
+
 def regio_scope(n: int = 11) -> Scope:
-    return Scope(None, f"Jeugdhulpregio IJsselland ({n} gemeenten)")
+    return Scope(None, f"{REGIO} ({n} gemeenten)")
 
 
 def scope_for(conn: psycopg.Connection, gemeente: str | None) -> Scope:
@@ -61,9 +101,35 @@ def scope_for(conn: psycopg.Connection, gemeente: str | None) -> Scope:
     return Scope(*row)
 
 
-def _params(scope: Scope, period: Period) -> dict:
+def _params(conn, scope: Scope, period: Period) -> dict:
     return {"g": scope.gemeente, "van": period.start, "tot": period.months[-1], "jaar": period.jaar,
-            "jaar_van": dt.date(period.jaar, 1, 1), "eind": period.end}
+            "jaar_van": dt.date(period.jaar, 1, 1), "eind": period.end,
+            # realisatie = toegekend with in_behandeling beside it (INTERFACES.md); older marts: non-rejected
+            "behandeling": _has_column(conn, "mart.pc_gemeente_maand", "in_behandeling_bedrag"),
+            "behandeling_vast": _has_column(conn, "mart.pc_gemeente_maand_vastgesteld", "in_behandeling_bedrag")}
+
+
+def _in_behandeling(p: dict, frozen: str = "v", live: str = "m") -> str:
+    """SQL for the amount still awaiting a JW325 answer (frozen for closed months where the view has it)."""
+    if p["behandeling_vast"]:
+        return f"{frozen}.in_behandeling_bedrag"
+    return f"{live}.in_behandeling_bedrag" if p["behandeling"] else "0"
+
+
+def realisatie_label(p: dict, suffix: str = "") -> str:
+    return ("Realisatie (toegekend)" if p["behandeling"] else "Realisatie (ingediend, niet afgewezen)") + suffix
+
+
+def realisatie_toelichting(p: dict) -> str:
+    if p["behandeling"]:
+        return ("Toegekend bedrag (JW325 met een positief antwoord) voor zorg geleverd in de periode: debet min credit; "
+                "afgesloten maanden zoals bij afsluiten.")
+    return ("Ingediend bedrag voor zorg geleverd in de periode, zonder afgewezen regels (ook nog onbeantwoorde): "
+            "debet min credit; afgesloten maanden zoals bij afsluiten.")
+
+
+IN_BEHANDELING_TOELICHTING = ("Ingediend voor zorg in de periode, nog zonder antwoord (JW325): debet min credit. "
+                              "Nog niet toegekend, telt wel mee in de prognose.")
 
 
 def _dicts(cur) -> list[dict]:
@@ -79,12 +145,14 @@ def _q(conn, sql: str, params: dict) -> list[dict]:
 
 
 def categorie_table(conn, p: dict) -> Table:
+    ib = _in_behandeling(p)
     rows = _q(conn, f"""
         WITH periode AS (
             SELECT v.product_categorie,
                    sum(v.begroting_bedrag) AS begroting, sum(v.realisatie_bedrag) AS realisatie,
+                   sum({ib}) AS in_behandeling,
                    sum(v.nog_te_declareren_bedrag) AS nog_te_declareren,
-                   sum(CASE WHEN m.geleverd THEN v.realisatie_bedrag + v.nog_te_declareren_bedrag
+                   sum(CASE WHEN m.geleverd THEN v.realisatie_bedrag + {ib} + v.nog_te_declareren_bedrag
                             ELSE v.verplichting_bedrag END) AS prognose,
                    sum(v.correctie_na_afsluiting_bedrag) AS correctie
             FROM mart.pc_gemeente_maand_vastgesteld v
@@ -105,6 +173,7 @@ def categorie_table(conn, p: dict) -> Table:
         )
         SELECT product_categorie, coalesce(pc.omschrijving, 'onbekend') AS omschrijving,
                coalesce(p.begroting, 0)::bigint AS begroting, coalesce(p.realisatie, 0)::bigint AS realisatie,
+               coalesce(p.in_behandeling, 0)::bigint AS in_behandeling,
                coalesce(p.nog_te_declareren, 0)::bigint AS nog_te_declareren,
                coalesce(p.prognose, 0)::bigint AS prognose,
                coalesce(j.begroting_jaar, 0)::bigint AS begroting_jaar,
@@ -118,12 +187,15 @@ def categorie_table(conn, p: dict) -> Table:
         LEFT JOIN core.productcategorie pc USING (product_categorie)
         ORDER BY product_categorie
         """, p)
-    rows = [r for r in rows if any(r[k] for k in ("begroting", "realisatie", "prognose", "begroting_jaar",
-                                                   "prognose_jaar", "jeugdigen"))]
+    rows = [r for r in rows if any(r[k] for k in ("begroting", "realisatie", "in_behandeling", "prognose",
+                                                   "begroting_jaar", "prognose_jaar", "jeugdigen"))]
     for r in rows:
         r["categorie"] = f"{r['product_categorie']} {_kort(r.pop('omschrijving'))}"
+        if not p["behandeling"]:
+            r["in_behandeling"] = None  # the marts do not split it off yet: shown as "–"
     total = {k: sum(r[k] for r in rows) for k in ("begroting", "realisatie", "nog_te_declareren", "prognose",
                                                   "begroting_jaar", "prognose_jaar", "verschil_jaar", "correctie")}
+    total["in_behandeling"] = sum(r["in_behandeling"] for r in rows) if p["behandeling"] else None
     total["categorie"] = "Totaal"
     total["jeugdigen"] = _distinct_jeugdigen(conn, p, p["van"], p["tot"])
     return Table(
@@ -131,16 +203,17 @@ def categorie_table(conn, p: dict) -> Table:
         [
             Col("categorie", "Productcategorie", toelichting="ProductCategorie (JZ020) met omschrijving."),
             Col("begroting", "Begroting periode", "bedrag", toelichting="Begroting voor de maanden van de periode (een twaalfde van de jaarbegroting per maand)."),
-            Col("realisatie", "Realisatie periode", "bedrag", toelichting="Gedeclareerd voor zorg geleverd in de periode: debet min credit, zonder afgewezen regels; afgesloten maanden zoals bij afsluiten."),
-            Col("nog_te_declareren", "Nog te declareren", "bedrag", toelichting="Schatting van late declaraties voor de geleverde maanden (chain-ladder)."),
-            Col("prognose", "Prognose periode", "bedrag", toelichting="Realisatie + nog te declareren; voor maanden na de peildatum de verplichting uit toewijzingen."),
+            Col("realisatie", realisatie_label(p), "bedrag", toelichting=realisatie_toelichting(p)),
+            Col("in_behandeling", "In behandeling", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING),
+            Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag", toelichting="Schatting van wat voor de geleverde maanden nog gedeclareerd gaat worden (late declaraties, chain-ladder)."),
+            Col("prognose", "Prognose periode", "bedrag", toelichting="Realisatie (toegekend) + in behandeling + nog te declareren; voor maanden na de peildatum de verplichting uit toewijzingen."),
             Col("begroting_jaar", "Begroting jaar", "bedrag", toelichting="Jaarbegroting (contractwerkboek)."),
             Col("prognose_jaar", "Prognose jaareinde", "bedrag", toelichting="Verwachte kosten over het hele jaar (actueel): realisatie + nog te declareren + resterende verplichtingen."),
             Col("verschil_jaar", "Prognose − begroting", "bedrag", toelichting="Prognose jaareinde min jaarbegroting (positief = overschrijding)."),
             Col("jeugdigen", "Jeugdigen", "jeugdigen", toelichting="Unieke jeugdigen met een niet-afgewezen declaratie voor zorg in de periode."),
         ],
         rows, total,
-        note="Bedragen in euro. Jeugdigen zijn unieke personen; het totaal telt iedere jeugdige één keer, "
+        note="Bedragen in euro. Prognose periode = realisatie (toegekend) + in behandeling + nog te declareren. Jeugdigen zijn unieke personen; het totaal telt iedere jeugdige één keer, "
              "ook als die zorg in meer productcategorieën kreeg.",
     )
 
@@ -158,16 +231,18 @@ def _distinct_jeugdigen(conn, p: dict, van: dt.date, tot: dt.date) -> int:
 
 
 def maand_table(conn, p: dict) -> Table:
+    ib = _in_behandeling(p)
     rows = _q(conn, f"""
         WITH v AS (
-            SELECT v.maand, v.status, v.begroting_bedrag, v.realisatie_bedrag, v.nog_te_declareren_bedrag,
-                   v.verplichting_bedrag, m.geleverd
+            SELECT v.maand, v.status, v.begroting_bedrag, v.realisatie_bedrag, {ib} AS in_behandeling_bedrag,
+                   v.nog_te_declareren_bedrag, v.verplichting_bedrag, m.geleverd
             FROM mart.pc_gemeente_maand_vastgesteld v
             JOIN mart.pc_gemeente_maand m USING (gemeente, maand, product_categorie)
             WHERE v.jaar = %(jaar)s AND {_SCOPE.format(col='v.gemeente')}
         ), band AS (
             SELECT maand, sum(prognose_laag_bedrag) AS laag, sum(prognose_hoog_bedrag) AS hoog,
-                   sum(prognose_bedrag) AS prognose
+                   sum(prognose_bedrag) AS prognose,
+                   round(100.0 * sum(gedeclareerd_bedrag) / NULLIF(sum(prognose_bedrag), 0), 1)::float AS binnen_pct
             FROM mart.prognose_nog_te_declareren
             WHERE extract(year FROM maand) = %(jaar)s AND {_SCOPE.format(col='gemeente')}
             GROUP BY maand
@@ -182,13 +257,17 @@ def maand_table(conn, p: dict) -> Table:
                CASE WHEN bool_and(v.status = 'afgesloten') THEN 'afgesloten' ELSE 'voorlopig' END AS status,
                bool_or(coalesce(v.geleverd, p.maand <= date_trunc('month', (SELECT peildatum FROM core.peildatum))))
                    AS geleverd,
+               p.maand >= date_trunc('month', (SELECT peildatum FROM core.peildatum)) AS peilmaand_of_later,
                coalesce(sum(v.begroting_bedrag), 0)::bigint AS begroting,
                coalesce(sum(v.realisatie_bedrag), 0)::bigint AS realisatie,
+               coalesce(sum(v.in_behandeling_bedrag), 0)::bigint AS in_behandeling,
                coalesce(sum(v.nog_te_declareren_bedrag), 0)::bigint AS nog_te_declareren,
                coalesce(sum(v.verplichting_bedrag), 0)::bigint AS verplichting,
-               coalesce(sum(CASE WHEN v.geleverd THEN v.realisatie_bedrag + v.nog_te_declareren_bedrag
+               coalesce(sum(CASE WHEN v.geleverd THEN v.realisatie_bedrag + v.in_behandeling_bedrag
+                                                      + v.nog_te_declareren_bedrag
                                  ELSE v.verplichting_bedrag END), 0)::bigint AS prognose,
                min(b.laag)::bigint AS laag_mart, min(b.hoog)::bigint AS hoog_mart, min(b.prognose)::bigint AS prognose_mart,
+               min(b.binnen_pct) AS binnen_pct,
                coalesce(min(j.jeugdigen), 0)::integer AS jeugdigen
         FROM core.periode p
         LEFT JOIN v ON v.maand = p.maand
@@ -205,27 +284,52 @@ def maand_table(conn, p: dict) -> Table:
             r["prognose_hoog"] = r["prognose"] + (hoog - pm)
         else:
             r["prognose_laag"] = r["prognose_hoog"] = None
+        r["onvolledig"] = onvolledig(r)
+        binnen = r.pop("binnen_pct")
         r["soort"] = ("afgesloten" if r["status"] == "afgesloten" else
-                      "voorlopig" if r["geleverd"] else "verplichting")
+                      "verplichting" if not r["geleverd"] else
+                      ("onvolledig" + (f", {fmt.pct(binnen, 0)} binnen" if binnen is not None else ""))
+                      if r["onvolledig"] else "voorlopig")
+        r.pop("peilmaand_of_later")
+        if not p["behandeling"]:
+            r["in_behandeling"] = None
     total = {k: sum(r[k] for r in rows) for k in ("begroting", "realisatie", "nog_te_declareren", "verplichting", "prognose")}
+    total["in_behandeling"] = sum(r["in_behandeling"] for r in rows) if p["behandeling"] else None
     total["maand"] = None
     total["soort"] = f"jaar {p['jaar']}"
     return Table(
         "maand", f"Maandverloop {p['jaar']}",
         [
-            Col("maand", "Maand", "maand"),
-            Col("soort", "Stand", toelichting="afgesloten (bevroren cijfers), voorlopig (geleverd, nog niet afgesloten) of verplichting (maand na de peildatum: prognose uit toewijzingen)."),
-            Col("begroting", "Begroting", "bedrag"),
-            Col("realisatie", "Realisatie", "bedrag"),
-            Col("nog_te_declareren", "Nog te declareren", "bedrag"),
+            Col("maand", "Maand", "maand", toelichting="Maand van levering (ProductPeriode); * = nog onvolledig."),
+            Col("soort", "Stand", toelichting="afgesloten (bevroren cijfers), voorlopig (geleverd, nog niet afgesloten), "
+                "onvolledig (voorlopig en naar schatting nog geen " + fmt.pct(VOLLEDIG_PCT, 0) + " van het eindbedrag "
+                "gedeclareerd: de declaratievertraging, geen trend) of verplichting (maand na de peildatum: prognose uit toewijzingen)."),
+            Col("begroting", "Begroting", "bedrag", toelichting="Een twaalfde van de jaarbegroting."),
+            Col("realisatie", realisatie_label(p), "bedrag", toelichting=realisatie_toelichting(p).replace("de periode", "de maand")),
+            Col("in_behandeling", "In behandeling", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING.replace("de periode", "de maand")),
+            Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag", toelichting="Schatting van late declaraties (chain-ladder)."),
             Col("verplichting", "Verplichting", "bedrag", toelichting="Waarde van de toegewezen zorg in actuele toewijzingen."),
-            Col("prognose", "Prognose", "bedrag"),
+            Col("prognose", "Prognose", "bedrag", toelichting="Realisatie (toegekend) + in behandeling + nog te declareren; na de peildatum de verplichting."),
             Col("prognose_laag", "Prognose laag", "bedrag", toelichting="Ondergrens (10e percentiel backtest) voor voorlopige maanden."),
             Col("prognose_hoog", "Prognose hoog", "bedrag", toelichting="Bovengrens (90e percentiel backtest) voor voorlopige maanden."),
             Col("jeugdigen", "Jeugdigen", "jeugdigen", toelichting="Unieke jeugdigen met een niet-afgewezen declaratie voor zorg in de maand."),
         ],
-        rows, total,
+        rows, total, mark="onvolledig", mark_note=ONVOLLEDIG_NOTE,
     )
+
+
+ONVOLLEDIG_NOTE = ("* onvolledig: van deze maand is naar schatting nog geen " + fmt.pct(VOLLEDIG_PCT, 0) +
+                   " gedeclareerd (declaraties komen met vertraging binnen); een daling in deze maanden is de "
+                   "stand van de data, geen trend.")
+
+
+def onvolledig(r: dict) -> bool:
+    """A delivered, not closed month whose declarations are still coming in: less than VOLLEDIG_PCT of
+    its expected final amount declared (mart.prognose_nog_te_declareren), or the month of the peildatum."""
+    if r["status"] == "afgesloten" or not r["geleverd"]:
+        return False
+    binnen = r.get("binnen_pct")
+    return bool(r.get("peilmaand_of_later")) or (binnen is not None and binnen < VOLLEDIG_PCT)
 
 
 def per1000_table(conn, p: dict, scope: Scope) -> tuple[Table, float | None]:
@@ -254,12 +358,12 @@ def per1000_table(conn, p: dict, scope: Scope) -> tuple[Table, float | None]:
     t = Table(
         "per1000", f"Jeugdigen in zorg per 1.000 inwoners van 0-17 jaar, {p['jaar']}",
         [
-            Col("gemeente_naam", "Gemeente"),
+            Col("gemeente_naam", "Gemeente", toelichting="Gemeente van de regio; de eigen gemeente is gemarkeerd."),
             Col("jeugdigen", "Jeugdigen", "jeugdigen", additief=True, toelichting="Unieke jeugdigen met een niet-afgewezen declaratie in het jaar (t/m de peildatum)."),
             Col("inwoners_0_17", "Inwoners 0-17", "getal", toelichting="CBS, 1 januari (illustratieve snapshot in de demo)."),
             Col("jeugdigen_per_1000", "Per 1.000 (iJw)", "per1000", basis="jeugdigen", toelichting="Jeugdigen per 1.000 inwoners van 0-17 jaar."),
             Col("cbs_gemeente_per_1000_0_22", "CBS per 1.000 (0-22)", "per1000", toelichting="CBS: jongeren met jeugdzorg in natura per 1.000 jongeren van 0-22 jaar (laatst beschikbare jaar)."),
-            Col("prognose_per_inwoner", "Prognose per inwoner 0-17", "bedrag"),
+            Col("prognose_per_inwoner", "Prognose per inwoner 0-17", "bedrag", toelichting="Prognose jaareinde (realisatie toegekend + in behandeling + nog te declareren + verplichtingen) gedeeld door het aantal inwoners van 0-17 jaar."),
         ],
         rows, total, highlight="eigen",
         note=("CBS Nederland: " + fmt.getal(float(nl), 1) + " jongeren met jeugdzorg in natura per 1.000 jongeren van 0-22 jaar. "
@@ -269,7 +373,7 @@ def per1000_table(conn, p: dict, scope: Scope) -> tuple[Table, float | None]:
     return t, (float(nl) if nl is not None else None)
 
 
-def instroom_table(conn, p: dict) -> Table:
+def instroom_table(conn, p: dict, onvolledige_maanden: set[dt.date]) -> Table:
     rows = _q(conn, f"""
         SELECT p.maand,
                coalesce(sum(i.instroom), 0)::integer AS instroom,
@@ -289,10 +393,12 @@ def instroom_table(conn, p: dict) -> Table:
     total["lopend"] = rows[-1]["lopend"] if rows else 0
     for r in rows + [total]:
         r["volgens_plan_pct"] = round(100.0 * r["volgens_plan"] / r["uitstroom"], 1) if r["uitstroom"] else None
+    for r in rows:
+        r["onvolledig"] = r["maand"] in onvolledige_maanden
     return Table(
         "instroom", f"Instroom en uitstroom van zorgtrajecten, januari t/m {fmt.maand(p['tot'])}",
         [
-            Col("maand", "Maand", "maand"),
+            Col("maand", "Maand", "maand", toelichting="Maand van de start of stop; * = nog onvolledig."),
             Col("instroom", "Instroom", "aantal", additief=True, toelichting="Trajecten met een start (JW305) in de maand."),
             Col("uitstroom", "Uitstroom", "aantal", additief=True, toelichting="Trajecten met een definitieve stop (JW307) in de maand."),
             Col("volgens_plan", "Volgens plan", "aantal", groep="uitstroom", additief=True, toelichting="Uitstroom met reden 31: volgens plan beëindigd."),
@@ -301,15 +407,18 @@ def instroom_table(conn, p: dict) -> Table:
             Col("volgens_plan_pct", "% volgens plan", "pct", basis="volgens_plan", toelichting="Uitstroom volgens plan als percentage van de uitstroom."),
             Col("lopend", "Lopend einde maand", "aantal", toelichting="Trajecten die op de laatste dag van de maand lopen (totaalregel: laatste maand)."),
         ],
-        rows, total,
+        rows, total, mark="onvolledig", mark_note=ONVOLLEDIG_NOTE,
         note="Aantallen trajecten (een jeugdige kan meer trajecten hebben). Totaalregel: januari t/m de laatste maand van de periode.",
     )
 
 
 def aanbieder_table(conn, p: dict) -> Table:
+    # the line status of core.declaratie_regel_feit; realisatie as the marts define it (see _params)
+    toegekend = "f.status NOT IN ('rejected', 'pending')" if p["behandeling"] else "true"
     rows = _q(conn, f"""
         SELECT f.aanbieder, a.aanbieder_naam,
-               sum(f.ingediend_bedrag_saldo)::bigint AS realisatie,
+               coalesce(sum(f.ingediend_bedrag_saldo) FILTER (WHERE {toegekend}), 0)::bigint AS realisatie,
+               coalesce(sum(f.ingediend_bedrag_saldo) FILTER (WHERE f.status = 'pending'), 0)::bigint AS in_behandeling,
                count(DISTINCT f.client_pseudoniem) FILTER (WHERE f.debet_credit = 'D')::integer AS jeugdigen
         FROM core.declaratie_regel_feit f
         JOIN core.aanbieder a USING (aanbieder)
@@ -322,19 +431,26 @@ def aanbieder_table(conn, p: dict) -> Table:
     if rest:
         overig = {"aanbieder": "", "aanbieder_naam": f"Overige aanbieders ({len(rest)})",
                   "realisatie": sum(r["realisatie"] for r in rest),
+                  "in_behandeling": sum(r["in_behandeling"] for r in rest),
                   "jeugdigen": _distinct_jeugdigen_aanbieders(conn, p, [r["aanbieder"] for r in rest])}
         top = top + [overig]
     for r in top:
         r["aandeel"] = round(100.0 * r["realisatie"] / totaal, 1) if totaal else None
     total = {"aanbieder": "", "aanbieder_naam": "Totaal", "realisatie": totaal, "aandeel": 100.0 if totaal else None,
+             "in_behandeling": sum(r["in_behandeling"] for r in rows),
              "jeugdigen": _distinct_jeugdigen(conn, p, p["van"], p["tot"])}
+    if not p["behandeling"]:
+        for r in top + [total]:
+            r["in_behandeling"] = None
     return Table(
         "aanbieders", f"Grootste aanbieders naar kosten (top {TOP_AANBIEDERS})",
         [
-            Col("aanbieder", "AGB-code"),
-            Col("aanbieder_naam", "Aanbieder"),
-            Col("realisatie", "Realisatie periode", "bedrag", toelichting="Gedeclareerd voor zorg in de periode, zonder afgewezen regels (actueel, ook voor afgesloten maanden)."),
-            Col("aandeel", "Aandeel", "pct"),
+            Col("aanbieder", "AGB-code", toelichting="AGB-code van de aanbieder (leeg voor de overige aanbieders samen)."),
+            Col("aanbieder_naam", "Aanbieder", toelichting="Naam van de aanbieder."),
+            Col("realisatie", realisatie_label(p), "bedrag", toelichting=realisatie_toelichting(p).replace(
+                "afgesloten maanden zoals bij afsluiten", "actueel, ook voor afgesloten maanden")),
+            Col("aandeel", "Aandeel", "pct", toelichting="Aandeel van de aanbieder in de realisatie (toegekend) van de periode."),
+            Col("in_behandeling", "In behandeling", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING),
             Col("jeugdigen", "Jeugdigen", "jeugdigen", toelichting="Unieke jeugdigen bij deze aanbieder in de periode."),
         ],
         top, total,
@@ -348,7 +464,7 @@ def _distinct_jeugdigen_aanbieders(conn, p: dict, aanbieders: list[str]) -> int:
               AND {_SCOPE.format(col='gemeente')} AND aanbieder = ANY(%(a)s)""", {**p, "a": aanbieders}).fetchone()[0]
 
 
-def vertraging_table(conn, p: dict) -> Table:
+def vertraging_table(conn, p: dict, onvolledige_maanden: set[dt.date]) -> Table:
     rows = _q(conn, f"""
         WITH real AS (
             SELECT maand, sum(realisatie_bedrag) AS realisatie
@@ -381,20 +497,22 @@ def vertraging_table(conn, p: dict) -> Table:
     total.update(maand=None, methode="", ontwikkelmaanden=None)
     for r in rows + [total]:
         r["binnen_pct"] = round(100.0 * r["gedeclareerd"] / r["prognose"], 1) if r["prognose"] > 0 else None
+    for r in rows:
+        r["onvolledig"] = r["maand"] in onvolledige_maanden
     return Table(
         "vertraging", "Declaratievertraging: hoeveel van de periode is al gedeclareerd",
         [
-            Col("maand", "Maand van levering", "maand"),
-            Col("gedeclareerd", "Gedeclareerd", "bedrag", toelichting="Tot de peildatum gedeclareerd (actueel)."),
-            Col("nog_te_declareren", "Nog te declareren", "bedrag"),
-            Col("prognose", "Verwacht eindbedrag", "bedrag"),
+            Col("maand", "Maand van levering", "maand", toelichting="Maand waarin de zorg geleverd is; * = nog onvolledig."),
+            Col("gedeclareerd", "Gedeclareerd (ingediend)", "bedrag", toelichting="Tot de peildatum ingediend (actueel): toegekend plus in behandeling, zonder afgewezen regels."),
+            Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag", toelichting="Schatting van wat nog ingediend gaat worden (chain-ladder)."),
+            Col("prognose", "Verwacht eindbedrag", "bedrag", toelichting="Gedeclareerd + nog te declareren."),
             Col("laag", "Ondergrens", "bedrag", toelichting="10e percentiel van de fout in de backtest, opgeteld over de productcategorieën."),
             Col("hoog", "Bovengrens", "bedrag", toelichting="90e percentiel van de fout in de backtest, opgeteld over de productcategorieën."),
             Col("binnen_pct", "% binnen", "pct", toelichting="Gedeclareerd als percentage van het verwachte eindbedrag."),
-            Col("ontwikkelmaanden", "Maanden na levering", "getal"),
-            Col("methode", "Methode"),
+            Col("ontwikkelmaanden", "Maanden na levering", "getal", toelichting="Maanden tussen de maand van levering en de maand van de peildatum."),
+            Col("methode", "Methode", toelichting="chain-ladder of bornhuetter-ferguson (mart.prognose_nog_te_declareren)."),
         ],
-        rows, total,
+        rows, total, mark="onvolledig", mark_note=ONVOLLEDIG_NOTE,
         note="Schatting met chain-ladder op de driehoek van declaratievertraging (regionaal geschat); "
              "de bandbreedte komt uit de backtest op eerdere peildata.",
     )
@@ -417,16 +535,39 @@ def ontwikkel_table(conn, p: dict) -> Table:
     return Table(
         "ontwikkeling", "Declaratievertraging van de regio en betrouwbaarheid van de schatting",
         [
-            Col("ontwikkelmaanden", "Maanden na levering", "getal"),
-            Col("aandeel_binnen_pct", "% van eindbedrag binnen", "pct"),
-            Col("cumulatieve_factor", "Ontwikkelfactor", "factor"),
+            Col("ontwikkelmaanden", "Maanden na levering", "getal", toelichting="Aantal maanden na de maand van levering."),
+            Col("aandeel_binnen_pct", "% van eindbedrag binnen", "pct", toelichting="Deel van het eindbedrag dat na zoveel maanden gedeclareerd is (regio)."),
+            Col("cumulatieve_factor", "Ontwikkelfactor", "factor", toelichting="Eindbedrag gedeeld door het bedrag dat na zoveel maanden binnen is (chain-ladder)."),
             Col("herkomstmaanden", "Leveringsmaanden", "getal", toelichting="Aantal leveringsmaanden waarop de factor is geschat."),
-            Col("backtest_n", "Backtest: schattingen", "getal"),
-            Col("gem_abs_fout", "Gem. absolute fout", "pct"),
-            Col("bias", "Gem. fout (bias)", "pct"),
+            Col("backtest_n", "Backtest: schattingen", "getal", toelichting="Aantal schattingen op eerdere peildata waarmee de fout is gemeten."),
+            Col("gem_abs_fout", "Gem. absolute fout", "pct", toelichting="Gemiddelde absolute afwijking van de schatting t.o.v. het werkelijke eindbedrag, in %."),
+            Col("bias", "Gem. fout (bias)", "pct", toelichting="Gemiddelde afwijking met teken (positief = overschatting), in %."),
         ],
         rows,
     )
+
+
+def quarantaine(conn, p: dict) -> dict:
+    """Files and lines in quarantine (not repaired) for the scope, by the gemeente the ingest read from
+    the message header (dq.quarantine / meta.file_manifest ``gemeente``; NULL = not known, e.g. an
+    unreadable file): a gemeente's report counts its own and says how many have no known gemeente."""
+    per_gemeente = _has_column(conn, "dq.quarantine", "gemeente") and _has_column(conn, "meta.file_manifest", "gemeente")
+    if not per_gemeente or p["g"] is None:
+        bestanden, regels = conn.execute(
+            """SELECT (SELECT count(*) FROM meta.file_manifest WHERE state = 'quarantined')::integer,
+                      (SELECT count(*) FROM dq.quarantine WHERE replay_batch_id IS NULL)::integer""").fetchone()
+        zonder = (None, None)
+    else:
+        bestanden, regels, *zonder = conn.execute(
+            """SELECT (SELECT count(*) FROM meta.file_manifest WHERE state = 'quarantined' AND gemeente = %(g)s)::integer,
+                      (SELECT count(*) FROM dq.quarantine WHERE replay_batch_id IS NULL AND gemeente = %(g)s)::integer,
+                      (SELECT count(*) FROM meta.file_manifest WHERE state = 'quarantined' AND gemeente IS NULL)::integer,
+                      (SELECT count(*) FROM dq.quarantine WHERE replay_batch_id IS NULL AND gemeente IS NULL)::integer""",
+            p).fetchone()
+    batches = conn.execute("SELECT count(*)::integer FROM meta.load_batch WHERE status = 'failed'").fetchone()[0]
+    return {"bestanden_quarantaine": bestanden, "regels_quarantaine": regels,
+            "bestanden_zonder_gemeente": zonder[0], "regels_zonder_gemeente": zonder[1],
+            "batches_afgekeurd": batches, "per_gemeente": per_gemeente and p["g"] is not None}
 
 
 def dq_tables(conn, p: dict) -> tuple[Table, Table, dict]:
@@ -454,35 +595,47 @@ def dq_tables(conn, p: dict) -> tuple[Table, Table, dict]:
         FROM core.declaratie_regel_feit
         WHERE maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='gemeente')}
         """, p)[0]
-    regio = conn.execute("""
-        SELECT (SELECT count(*) FROM meta.file_manifest WHERE state = 'quarantined')::integer,
-               (SELECT count(*) FROM dq.quarantine WHERE replay_batch_id IS NULL)::integer,
-               (SELECT count(*) FROM meta.load_batch WHERE status = 'failed')::integer
-        """).fetchone()
-    overzicht = {**status, "bestanden_quarantaine": regio[0], "regels_quarantaine": regio[1], "batches_afgekeurd": regio[2]}
+    overzicht = {**status, **quarantaine(conn, p)}
+    wie = ("deze gemeente" if overzicht["per_gemeente"] else
+           "regio, totaal" if p["g"] is None else "regio, totaal: per gemeente nog niet bekend")
     t_prov = Table(
         "datakwaliteit", "Datakwaliteit per aanbieder (berichten ontvangen in de periode)",
         [
-            Col("aanbieder", "AGB-code"),
-            Col("aanbieder_naam", "Aanbieder"),
-            Col("regels", "Regels ontvangen", "getal"),
+            Col("aanbieder", "AGB-code", toelichting="AGB-code van de aanbieder."),
+            Col("aanbieder_naam", "Aanbieder", toelichting="Naam van de aanbieder."),
+            Col("regels", "Regels ontvangen", "getal", toelichting="Berichtregels van alle berichtsoorten met een dagtekening in de periode."),
             Col("afgekeurd", "Regels afgekeurd", "getal", toelichting="Regels in quarantaine: minstens één iJw-regel geschonden (Great Expectations)."),
             Col("dq_score", "DQ-score", "pct", toelichting="100 min het percentage afgekeurde regels."),
-            Col("regels_geschonden", "Meest geschonden regel"),
+            Col("regels_geschonden", "Meest geschonden regel", toelichting="iJw-regelcode die het vaakst geschonden is."),
         ],
         providers,
-        note="Alle berichtsoorten van de aanbieders die voor deze gemeente(n) declareerden; uit mart.dq_scorecard_aanbieder_maand.",
+        note="De aanbieders die voor " + ("de regio" if p["g"] is None else "deze gemeente") + " declareerden, met hun "
+             "score over alle berichten aan de regio (de scorecard is per aanbieder); uit mart.dq_scorecard_aanbieder_maand.",
     )
     t_over = Table(
         "dq_overzicht", "Datakwaliteit: overzicht",
         [
-            Col("afgewezen_regels", "Afgewezen declaratieregels (JW325) in de periode", "getal"),
-            Col("afgewezen_bedrag", "Afgewezen bedrag (telt niet mee)", "bedrag"),
-            Col("onbeantwoord_regels", "Declaratieregels nog zonder antwoord (JW325)", "getal"),
-            Col("onbeantwoord_bedrag", "Bedrag nog zonder antwoord (telt mee in realisatie)", "bedrag"),
-            Col("bestanden_quarantaine", "Bestanden in quarantaine (regio, totaal)", "getal"),
-            Col("regels_quarantaine", "Regels in quarantaine, niet hersteld (regio, totaal)", "getal"),
-            Col("batches_afgekeurd", "Afgekeurde batches (regio, totaal)", "getal"),
+            Col("afgewezen_regels", "Afgewezen declaratieregels (JW325) in de periode", "getal",
+                toelichting="Declaratieregels voor zorg in de periode die de gemeente heeft afgewezen (JW325)."),
+            Col("afgewezen_bedrag", "Afgewezen bedrag (ingediend, telt niet mee)", "bedrag",
+                toelichting="Ingediend bedrag van de afgewezen regels; telt niet mee in realisatie of prognose."),
+            Col("onbeantwoord_regels", "Declaratieregels nog zonder antwoord (JW325)", "getal",
+                toelichting="Declaratieregels voor zorg in de periode zonder antwoord van de gemeente."),
+            Col("onbeantwoord_bedrag", "Bedrag in behandeling (nog niet toegekend, telt mee in de prognose)", "bedrag",
+                toelichting="Debet min credit van de regels zonder antwoord (actueel)."),
+        ] + ([
+            Col("bestanden_quarantaine", f"Bestanden in quarantaine ({wie})", "getal",
+                toelichting="Bestanden die niet verwerkt zijn (onleesbaar, ongeldig of dubbel), actueel."),
+            Col("regels_quarantaine", f"Regels in quarantaine, niet hersteld ({wie})", "getal",
+                toelichting="Berichtregels die een iJw-regel schenden en niet opnieuw zijn aangeboden, actueel."),
+        ]) + ([
+            Col("bestanden_zonder_gemeente", "Bestanden in quarantaine zonder bekende gemeente (regio)", "getal",
+                toelichting="Bestanden waarvan de gemeente niet te lezen was; ze kunnen ook deze gemeente betreffen."),
+            Col("regels_zonder_gemeente", "Regels in quarantaine zonder bekende gemeente (regio)", "getal",
+                toelichting="Regels van bestanden waarvan de gemeente niet te lezen was."),
+        ] if overzicht["per_gemeente"] else []) + [
+            Col("batches_afgekeurd", "Afgekeurde batches (regio, totaal)", "getal",
+                toelichting="Laadbatches die de kwaliteitspoort niet doorkwamen; een batch bevat berichten van alle gemeenten."),
         ],
         [overzicht], vertical=True,
     )
@@ -493,15 +646,18 @@ def dq_tables(conn, p: dict) -> tuple[Table, Table, dict]:
 
 
 def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.datetime | None = None) -> Report:
+    now = now or dt.datetime.now().astimezone()
     check_ready(conn)
-    p = _params(scope, period)
+    check_period(conn, period, now.date())
+    p = _params(conn, scope, period)
     peildatum = conn.execute("SELECT peildatum FROM core.peildatum").fetchone()[0]
     cat = categorie_table(conn, p)
     maanden = maand_table(conn, p)
+    onvolledig_ = {r["maand"] for r in maanden.rows if r["onvolledig"]}
     per1000, nl = per1000_table(conn, p, scope)
-    instroom = instroom_table(conn, p)
+    instroom = instroom_table(conn, p, onvolledig_)
     aanbieders = aanbieder_table(conn, p)
-    vertraging = vertraging_table(conn, p)
+    vertraging = vertraging_table(conn, p, onvolledig_)
     ontwikkeling = ontwikkel_table(conn, p)
     dq_prov, dq_over, dq = dq_tables(conn, p)
 
@@ -513,18 +669,20 @@ def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.date
     kern = Table(
         "kerncijfers", "Kerncijfers",
         [
-            Col("begroting", "Begroting periode", "bedrag"),
-            Col("realisatie", "Realisatie periode", "bedrag"),
-            Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag"),
-            Col("prognose", "Prognose periode", "bedrag"),
-            Col("begroting_jaar", f"Begroting {period.jaar}", "bedrag"),
-            Col("prognose_jaar", f"Prognose jaareinde {period.jaar}", "bedrag"),
-            Col("verschil_jaar", "Prognose − begroting (jaar)", "bedrag"),
-            Col("prognose_begroting_pct", "Prognose als % van de begroting", "pct"),
-            Col("jeugdigen", "Jeugdigen in zorg in de periode", "jeugdigen"),
-            Col("correctie", "Correcties na afsluiten", "bedrag"),
+            Col("begroting", "Begroting periode", "bedrag", toelichting=cat.col("begroting").toelichting),
+            Col("realisatie", realisatie_label(p, " periode"), "bedrag", toelichting=cat.col("realisatie").toelichting),
+            Col("in_behandeling", "In behandeling (nog niet toegekend)", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING),
+            Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag", toelichting=cat.col("nog_te_declareren").toelichting),
+            Col("prognose", "Prognose periode", "bedrag", toelichting=cat.col("prognose").toelichting),
+            Col("begroting_jaar", f"Begroting {period.jaar}", "bedrag", toelichting=cat.col("begroting_jaar").toelichting),
+            Col("prognose_jaar", f"Prognose jaareinde {period.jaar}", "bedrag", toelichting=cat.col("prognose_jaar").toelichting),
+            Col("verschil_jaar", "Prognose − begroting (jaar)", "bedrag", toelichting=cat.col("verschil_jaar").toelichting),
+            Col("prognose_begroting_pct", "Prognose als % van de begroting", "pct", toelichting="Prognose jaareinde gedeeld door de jaarbegroting."),
+            Col("jeugdigen", "Jeugdigen in zorg in de periode", "jeugdigen", toelichting=cat.col("jeugdigen").toelichting),
+            Col("correctie", "Correcties na afsluiten", "bedrag", toelichting="Verschil tussen de realisatie nu en bij het afsluiten van de maanden (late declaraties, credits, afwijzingen)."),
         ],
-        [{"begroting": ct["begroting"], "realisatie": ct["realisatie"], "nog_te_declareren": ct["nog_te_declareren"],
+        [{"begroting": ct["begroting"], "realisatie": ct["realisatie"], "in_behandeling": ct["in_behandeling"],
+          "nog_te_declareren": ct["nog_te_declareren"],
           "prognose": ct["prognose"], "begroting_jaar": jaar[0], "prognose_jaar": jaar[1],
           "verschil_jaar": jaar[1] - jaar[0],
           "prognose_begroting_pct": round(100.0 * jaar[1] / jaar[0], 1) if jaar[0] else None,
@@ -570,17 +728,30 @@ def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.date
     if ct["correctie"]:
         voorbehouden.append(f"Na het afsluiten is nog {fmt.euro(ct['correctie'])} gecorrigeerd (late declaraties, "
                             "credits, afwijzingen); dat staat niet in de bevroren realisatie.")
+    in_periode = [r["maand"] for r in maanden.rows if r["onvolledig"] and r["maand"] in period.months]
+    if in_periode:
+        voorbehouden.append(
+            "Onvolledig (gemarkeerd met *): " + ", ".join(fmt.maand(m) for m in in_periode) + " – naar schatting is "
+            f"nog geen {fmt.pct(VOLLEDIG_PCT, 0)} gedeclareerd. Lagere bedragen en minder instroom in deze maanden "
+            "zijn de stand van de data (declaraties komen met vertraging), geen trend.")
     if dq["onbeantwoord_regels"]:
         voorbehouden.append(f"{fmt.getal(dq['onbeantwoord_regels'])} declaratieregels ({fmt.euro(dq['onbeantwoord_bedrag'])}) "
-                            "hebben nog geen antwoord (JW325) en tellen voorlopig mee.")
+                            "hebben nog geen antwoord (JW325): "
+                            + ("ze staan als 'in behandeling' naast de realisatie (toegekend) en tellen mee in de prognose."
+                               if p["behandeling"] else "ze tellen voorlopig mee in de realisatie."))
     if dq["afgewezen_regels"]:
         voorbehouden.append(f"{fmt.getal(dq['afgewezen_regels'])} declaratieregels ({fmt.euro(dq['afgewezen_bedrag'])}) "
                             "zijn afgewezen en tellen niet mee.")
-    if dq["bestanden_quarantaine"] or dq["regels_quarantaine"] or dq["batches_afgekeurd"]:
+    if dq["bestanden_quarantaine"] or dq["regels_quarantaine"] or dq["batches_afgekeurd"] or \
+            dq["bestanden_zonder_gemeente"] or dq["regels_zonder_gemeente"]:
+        wie = "deze gemeente" if dq["per_gemeente"] else "regio"
+        zonder = (f" (daarnaast zonder bekende gemeente: {fmt.getal(dq['bestanden_zonder_gemeente'])} bestand(en), "
+                  f"{fmt.getal(dq['regels_zonder_gemeente'])} regel(s))" if dq["per_gemeente"] and
+                  (dq["bestanden_zonder_gemeente"] or dq["regels_zonder_gemeente"]) else "")
         voorbehouden.append(
-            f"Niet verwerkt (regio): {fmt.getal(dq['bestanden_quarantaine'])} bestand(en) en "
-            f"{fmt.getal(dq['regels_quarantaine'])} regel(s) in quarantaine, "
-            f"{fmt.getal(dq['batches_afgekeurd'])} afgekeurde batch(es); hun bedragen ontbreken in deze cijfers.")
+            f"Niet verwerkt ({wie}): {fmt.getal(dq['bestanden_quarantaine'])} bestand(en) en "
+            f"{fmt.getal(dq['regels_quarantaine'])} regel(s) in quarantaine{zonder}; "
+            f"{fmt.getal(dq['batches_afgekeurd'])} afgekeurde batch(es) in de regio. Hun bedragen ontbreken in deze cijfers.")
     laag = [r for r in dq_prov.rows if r["dq_score"] is not None and r["dq_score"] < DQ_DREMPEL]
     if laag:
         voorbehouden.append("Aanbieders met een datakwaliteitsscore onder " + fmt.pct(DQ_DREMPEL, 0) + ": "
@@ -588,12 +759,13 @@ def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.date
     if nl is not None:
         voorbehouden.append("CBS-cijfers tellen jongeren van 0-22 jaar naar woonplaats; de iJw-cijfers jeugdigen van "
                             "0-17 jaar naar declarerende gemeente. Vergelijk de orde van grootte, niet de decimalen.")
-    voorbehouden.append("Aantallen van 1 tot 5 jeugdigen of trajecten worden weergegeven als <5 (privacy); "
-                        "bedragen worden niet onderdrukt.")
+    voorbehouden.append("Aantallen van 1 tot 5 jeugdigen of trajecten worden weergegeven als <5 (privacy); een cel die "
+                        "anders zo'n aantal zou verraden (aanvullende onderdrukking) of daarvan is afgeleid, als x. "
+                        "Bedragen worden niet onderdrukt.")
 
     state = DataState(peildatum=peildatum, status=status, status_toelichting=uitleg,
                       compleet_pct=compleet, compleet_laag_pct=compleet_laag, compleet_hoog_pct=compleet_hoog,
-                      voorbehouden=voorbehouden, gemaakt_op=now or dt.datetime.now().astimezone())
+                      voorbehouden=voorbehouden, gemaakt_op=now)
     return Report(scope, period, state, {
         "kerncijfers": kern, "categorie": cat, "maand": maanden, "per1000": per1000, "instroom": instroom,
         "aanbieders": aanbieders, "vertraging": vertraging, "ontwikkeling": ontwikkeling,

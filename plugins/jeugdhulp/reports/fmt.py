@@ -10,8 +10,16 @@ from decimal import Decimal
 
 from jeugdhulp.marts import euro  # noqa: F401  (one money notation for the whole product)
 
-#: what a suppressed cell shows, in HTML, PDF and XLSX alike
+#: what a suppressed cell shows, in HTML, PDF and XLSX alike: a count of 1-4 (primary suppression)
 SUPPRESSED = "<5"
+#: a cell hidden to protect another one (complementary suppression) or derived from a hidden count;
+#: CBS notation ("x" = geheim), explained in a footnote wherever it appears
+HIDDEN = "x"
+#: both markers: a cell holding one of these is not a number
+MARKERS = (SUPPRESSED, HIDDEN)
+#: the footnote every output prints under a table with hidden cells, and on the cover
+MARKER_NOTE = ("<5 = 1 tot 5 jeugdigen of trajecten (privacy); x = niet getoond omdat het anders een "
+               "onderdrukt aantal zou verraden (aanvullende onderdrukking) of daarvan is afgeleid.")
 #: a cell counting 1..MIN_CELL-1 youths (or their trajectories) is suppressed; 0 describes nobody
 MIN_CELL = 5
 
@@ -55,8 +63,8 @@ def maand(d: dt.date, kort: bool = False) -> str:
 
 def cell(value, kind: str) -> str:
     """A value as a report shows it, by column kind (see :class:`jeugdhulp.reports.model.Col`)."""
-    if value == SUPPRESSED:
-        return SUPPRESSED
+    if value in MARKERS:
+        return value
     if value is None:
         return "–"
     if kind == "bedrag":

@@ -79,9 +79,23 @@ def cover_lines(report: Report) -> list[tuple[str, str]]:
 
 
 def cells(table: Table, row: dict) -> list[tuple[str, bool, bool]]:
-    """(shown text, numeric, suppressed) per column; the total row's empty first cell reads 'Totaal'."""
-    out = [(fmt.cell(row.get(c.key), c.kind), c.kind in NUMERIC, row.get(c.key) == fmt.SUPPRESSED)
+    """(shown text, numeric, suppressed) per column; the total row's empty first cell reads 'Totaal',
+    a marked row's first cell ends in ' *'."""
+    out = [(fmt.cell(row.get(c.key), c.kind), c.kind in NUMERIC, row.get(c.key) in fmt.MARKERS)
            for c in table.columns]
     if row is table.total and row.get(table.columns[0].key) is None:
         out[0] = ("Totaal", False, False)
+    if table.marked(row):
+        out[0] = (out[0][0] + " *", out[0][1], out[0][2])
+    return out
+
+
+def notes(table: Table) -> list[str]:
+    """The footnotes under a table: its own note, the mark's (if a row is marked) and the
+    suppression markers' (if a cell is hidden)."""
+    out = [table.note] if table.note else []
+    if table.mark_note and any(table.marked(r) for r in table.rows):
+        out.append(table.mark_note)
+    if table.has_markers():
+        out.append(fmt.MARKER_NOTE)
     return out

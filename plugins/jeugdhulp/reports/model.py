@@ -1,11 +1,11 @@
 """What a report is made of: tables with typed columns, suppressed before any renderer sees them.
 
 Suppression (privacy): a count column (``kind`` ``jeugdigen`` or ``aantal``: youths or their care
-trajectories) with a value of 1-4 becomes ``"<5"``; so does every figure derived from it (a column
-whose ``basis`` names that count, e.g. per 1 000 youths or a percentage). Where one suppressed cell
-could be recomputed from a shown total, a second cell is suppressed too (complementary suppression):
-within a row over the columns of one ``groep`` whose sum is the column ``groep`` itself, and down a
-column whose total row is shown.
+trajectories) with a value of 1-4 becomes ``"<5"``. Where one suppressed cell could be recomputed
+from a shown total, a second cell is hidden too (complementary suppression), marked ``"x"`` as CBS
+does, because it is not a count of 1-4: within a row over the columns of one ``groep`` whose sum is
+the column ``groep`` itself, and down a column whose total row is shown. A figure derived from a
+hidden count (a column whose ``basis`` names it, e.g. per 1 000 youths or a percentage) is ``"x"``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import copy
 import datetime as dt
 from dataclasses import dataclass, field
 
-from jeugdhulp.reports.fmt import SUPPRESSED, is_small
+from jeugdhulp.reports.fmt import HIDDEN, MARKERS, SUPPRESSED, is_small
 
 COUNT_KINDS = ("jeugdigen", "aantal")
 
@@ -47,6 +47,10 @@ class Table:
     highlight: str | None = None
     #: one row shown as label: value lines (the key figures on the cover)
     vertical: bool = False
+    #: key of a boolean in the row: such rows are marked "*" (e.g. a month whose data is still incomplete)
+    mark: str | None = None
+    #: the footnote explaining the mark
+    mark_note: str = ""
     suppressed_cells: int = field(default=0, compare=False)
 
     def col(self, key: str) -> Col:
@@ -61,56 +65,59 @@ class Table:
         counts = [c for c in t.columns if c.kind in COUNT_KINDS]
         lines = t.rows + ([t.total] if t.total else [])
         n = 0
-        # primary: 1-4
+        # primary: 1-4 -> "<5"
         for r in lines:
             for c in counts:
                 if is_small(r.get(c.key)):
                     r[c.key] = SUPPRESSED
                     n += 1
-        # complementary, row-wise: parts of a shown total
-        for r in lines:
-            groups: dict[str, list[Col]] = {}
-            for c in counts:
-                if c.groep:
-                    groups.setdefault(c.groep, []).append(c)
-            for total_key, parts in groups.items():
-                n += _complement(r, [p.key for p in parts], shown_total=r.get(total_key) not in (None, SUPPRESSED))
-        # complementary, column-wise: rows of a shown total row
-        if t.total:
-            for c in counts:
-                if c.additief and t.total.get(c.key) not in (None, SUPPRESSED):
-                    n += _complement_column(t.rows, c.key)
-        # derived figures follow their basis
+        groups: dict[str, list[str]] = {}
+        for c in counts:
+            if c.groep:
+                groups.setdefault(c.groep, []).append(c.key)
+        # complementary -> "x", until nothing changes (a cell hidden in a column can expose one in a row)
+        changed = True
+        while changed:
+            changed = False
+            for r in lines:  # row-wise: parts of a shown total
+                for total_key, parts in groups.items():
+                    if _complement([r], parts, shown_total=r.get(total_key) not in (None, *MARKERS)):
+                        n, changed = n + 1, True
+            if t.total:  # column-wise: rows of a shown total row
+                for c in counts:
+                    if c.additief and t.total.get(c.key) not in (None, *MARKERS) and \
+                            _complement(t.rows, [c.key], shown_total=True):
+                        n, changed = n + 1, True
+        # derived figures follow their basis: hidden ("x"), they are not a count of 1-4 themselves
         for r in lines:
             for c in t.columns:
-                if c.basis and r.get(c.basis) == SUPPRESSED and r.get(c.key) not in (None, SUPPRESSED):
-                    r[c.key] = SUPPRESSED
+                if c.basis and r.get(c.basis) in MARKERS and r.get(c.key) not in (None, *MARKERS):
+                    r[c.key] = HIDDEN
                     n += 1
         t.suppressed_cells = self.suppressed_cells + n
         return t
 
+    def marked(self, row: dict) -> bool:
+        return bool(self.mark and row.get(self.mark))
 
-def _complement(row: dict, keys: list[str], shown_total: bool) -> int:
-    hidden = [k for k in keys if row.get(k) == SUPPRESSED]
+    def has_markers(self) -> bool:
+        return any(r.get(c.key) in MARKERS for r in self.rows + ([self.total] if self.total else [])
+                   for c in self.columns)
+
+
+def _complement(rows: list[dict], keys: list[str], shown_total: bool) -> bool:
+    """Exactly one hidden cell among ``keys`` over ``rows`` next to a shown total: hide the smallest
+    other positive cell too ("x"), so the hidden one cannot be recomputed by subtraction."""
+    cells = [(r, k) for r in rows for k in keys]
+    hidden = [(r, k) for r, k in cells if r.get(k) in MARKERS]
     if len(hidden) != 1 or not shown_total:
-        return 0
-    rest = [k for k in keys if isinstance(row.get(k), int) and row.get(k) > 0]
+        return False
+    rest = [(r, k) for r, k in cells if isinstance(r.get(k), int) and r.get(k) > 0]
     if not rest:
-        return 0
-    k = min(rest, key=lambda k: row[k])
-    row[k] = SUPPRESSED
-    return 1
-
-
-def _complement_column(rows: list[dict], key: str) -> int:
-    hidden = [r for r in rows if r.get(key) == SUPPRESSED]
-    if len(hidden) != 1:
-        return 0
-    rest = [r for r in rows if isinstance(r.get(key), int) and r.get(key) > 0]
-    if not rest:
-        return 0
-    min(rest, key=lambda r: r[key])[key] = SUPPRESSED
-    return 1
+        return False
+    r, k = min(rest, key=lambda rk: rk[0][rk[1]])
+    r[k] = HIDDEN
+    return True
 
 
 @dataclass(frozen=True)
