@@ -4,14 +4,19 @@
     jeugdhulp synth --out DIR [--seed N]      a synthetic year of iJw traffic
     jeugdhulp ijw parse FILE...               one JSON object per record; bad file -> one-line error
     jeugdhulp dq replay BATCH_ID              re-audit what a batch left unpublished, publish what passes
+    jeugdhulp archive purge [--older-than DAYS] [--dry-run]   remove stored originals past retention
+    jeugdhulp key status | rotate --new-key-file F   the pseudonymisation key: check it; rotate (re-key core)
     jeugdhulp contract template|demo|load     contract master-data workbook (template, demo, load)
     jeugdhulp marts refresh                   recompute the forecast and refresh every mart
     jeugdhulp pc close YYYY-MM | pc summary   close a P&C month (freeze it); the year per gemeente
     jeugdhulp export MART --format csv|xlsx   a mart for Excel (CSV: ; and decimal comma)
     jeugdhulp report --period 2025-Q4         P&C report (PDF, HTML, XLSX) for the region or --gemeente
-    jeugdhulp dag test DAG_ID                 run a DAG once through Airflow (dag.test)
-    jeugdhulp airflow ARGS...                 the airflow CLI on this project (e.g. `standalone`)
+    jeugdhulp dag test DAG_ID                 run a DAG once through Airflow (dag.test), logs in the UI
+    jeugdhulp airflow [--port N] ARGS...      the airflow CLI on this project (e.g. `standalone`)
     jeugdhulp demo [--clients N] [--ui]       everything end-to-end on a synthetic region
+
+Without JEUGDHULP_WAREHOUSE_URL the commands use the local warehouse (`jeugdhulp db start`).
+Errors are one sentence; JEUGDHULP_DEBUG=1 shows the traceback.
 """
 
 from __future__ import annotations
@@ -31,6 +36,25 @@ from jeugdhulp import config
 def _die(message: str, code: int = 1) -> int:
     print(f"jeugdhulp: {message}", file=sys.stderr)
     return code
+
+
+def _warehouse_url() -> str:
+    """JEUGDHULP_WAREHOUSE_URL, else the embedded local warehouse (as `jeugdhulp db url` prints it)."""
+    from jeugdhulp.db import Cluster
+
+    if os.environ.get(config.WAREHOUSE_URL_ENV):
+        return os.environ[config.WAREHOUSE_URL_ENV]
+    cluster = Cluster.default()
+    if not cluster.initialised():
+        raise UserError(f"no warehouse: set {config.WAREHOUSE_URL_ENV}, or make the local one with "
+                        "`jeugdhulp db start` (or `jeugdhulp demo`)")
+    if not cluster.running():
+        raise UserError(f"the local warehouse in {cluster.data_dir} is not running: start it with `jeugdhulp db start`")
+    return cluster.url("warehouse")
+
+
+class UserError(RuntimeError):
+    """Something the person at the keyboard can fix; printed as its message alone."""
 
 
 def _step(message: str) -> float:
@@ -65,15 +89,26 @@ def cmd_db(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from jeugdhulp import synth
+    from jeugdhulp import progress, synth
 
     t0 = time.monotonic()
-    summary = synth.generate(
-        Path(args.out), seed=args.seed, year=args.year, clients=args.clients, providers=args.providers,
-        scale=args.scale, violations=args.violations, profile=args.profile,
-    )
+    out = Path(args.out)
+    before = _files_in(out)
+    with progress.watch(f"writing iJw files into {out}", lambda: _files_in(out) - before):
+        summary = synth.generate(
+            out, seed=args.seed, year=args.year, clients=args.clients, providers=args.providers,
+            scale=args.scale, violations=args.violations, profile=args.profile,
+        )
     print(f"{_describe(summary)} for {summary.clients} youths in {args.out} ({time.monotonic() - t0:.1f} s)")
     return 0
+
+
+def _files_in(folder: Path) -> int:
+    """Files directly in ``folder`` (0 when it does not exist yet); what the progress bars count."""
+    try:
+        return sum(1 for entry in os.scandir(folder) if entry.is_file())
+    except FileNotFoundError:
+        return 0
 
 
 def _describe(summary) -> str:
@@ -118,8 +153,61 @@ def cmd_ijw_parse(args) -> int:
 def cmd_dq_replay(args) -> int:
     from jeugdhulp import pipeline, warehouse
 
-    result = pipeline.replay(warehouse.warehouse_url(), args.batch_id)
+    result = pipeline.replay(_warehouse_url(), args.batch_id)
     print(json.dumps(result, default=str))
+    return 0
+
+
+def cmd_archive_purge(args) -> int:
+    from jeugdhulp import config, landing, warehouse
+
+    days = landing.retention_days() if args.older_than is None else args.older_than
+    with warehouse.connect(_warehouse_url()) as conn:
+        warehouse.migrate(conn)
+        report = landing.purge(conn, [config.archive_dir(), config.quarantine_dir()], days, dry_run=args.dry_run)
+    print(f"{report.summary(args.dry_run)} (older than {days} days)")
+    return 0
+
+
+# --------------------------------------------------------------------------- pseudonymisation key
+
+
+def cmd_key(args) -> int:
+    from jeugdhulp import localenv, privacy, warehouse
+
+    url = _warehouse_url()
+    key = localenv.pseudonym_key()
+    if args.key_command == "status":
+        with warehouse.connect(url) as conn:
+            warehouse.migrate(conn)
+            rows = privacy.recorded_generations(conn)
+            for generatie, fp, since in rows:
+                print(f"generation {generatie}: fingerprint {fp[:12]}, in use since {since:%Y-%m-%d %H:%M}")
+            if not rows:
+                print("no key recorded yet: the first ingest records the fingerprint of the key it runs with")
+                return 0
+            privacy.checked_pseudonymiser(conn, key)  # raises PseudonymKeyMismatch with what to do
+        print("the configured key is the warehouse's current key")
+        return 0
+    from jeugdhulp import key_rotation
+
+    new_key = Path(args.new_key_file).read_text().strip()
+    local = not (os.environ.get(privacy.KEY_ENV) or os.environ.get(privacy.KEY_FILE_ENV))
+    result = key_rotation.rotate(url, key, new_key)
+    print(f"rotated to generation {result['generation']} (fingerprint {result['fingerprint']}): "
+          f"{result['pseudonyms']} pseudonyms re-keyed in {len(result['rows'])} tables")
+    chain = " ".join([*key.split(), new_key])
+    if local:
+        path = localenv.pseudonym_key_path()
+        tmp = path.with_name(path.name + ".new")
+        tmp.write_text(chain + "\n")
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        print(f"{path} now holds the key chain of generation {result['generation']}; back it up in the key vault")
+    else:
+        print(f"Now set the key (Airflow connection '{privacy.KEY_CONN_ID}' password, or {privacy.KEY_ENV}) to the "
+              f"current key chain, a space, and the key in {args.new_key_file}; store that chain in the key vault. "
+              "Until then every ingest is refused (the warehouse holds the new generation).")
     return 0
 
 
@@ -137,7 +225,7 @@ def cmd_contract(args) -> int:
         from jeugdhulp import warehouse
 
         try:
-            with warehouse.connect() as conn:
+            with warehouse.connect(_warehouse_url()) as conn:
                 warehouse.migrate(conn)
                 result = contract.load(conn, args.file)
         except contract.ContractWorkbookError as exc:
@@ -147,9 +235,11 @@ def cmd_contract(args) -> int:
 
 
 def cmd_marts(args) -> int:
-    from jeugdhulp import pipeline, warehouse
+    from jeugdhulp import marts, pipeline, progress
 
-    for mart, n in pipeline.refresh_marts(warehouse.warehouse_url()).items():
+    with progress.bar("refreshing the forecast and the marts", total=len(marts.MARTS) + 1, unit="steps") as advance:
+        counts = pipeline.refresh_marts(_warehouse_url(), progress=lambda step: advance(label=step))
+    for mart, n in counts.items():
         print(f"{mart}: {n} rows")
     return 0
 
@@ -157,7 +247,7 @@ def cmd_marts(args) -> int:
 def cmd_pc(args) -> int:
     from jeugdhulp import marts, warehouse
 
-    with warehouse.connect() as conn:
+    with warehouse.connect(_warehouse_url()) as conn:
         warehouse.migrate(conn)
         if args.pc_command == "summary":
             print_pc_summary(conn)
@@ -177,7 +267,7 @@ def cmd_pc(args) -> int:
 def cmd_export(args) -> int:
     from jeugdhulp import export, warehouse
 
-    with warehouse.connect() as conn:
+    with warehouse.connect(_warehouse_url()) as conn:
         try:
             path, rows = export.export(conn, args.mart, args.format, args.out)
         except export.ExportError as exc:
@@ -192,7 +282,7 @@ def cmd_report(args) -> int:
 
     out = Path(args.out) if args.out else config.outbox_dir()
     try:
-        with warehouse.connect() as conn:
+        with warehouse.connect(_warehouse_url()) as conn:
             result = reports.run(conn, args.period, args.gemeente, out)
     except (reports.PeriodError, reports.ReportDataError, ValueError) as exc:
         return _die(str(exc))
@@ -217,18 +307,37 @@ def _demo_reports(conn, period: str, gemeente: str = "0193") -> None:
 
 
 def cmd_dag_test(args) -> int:
-    """Run one DAG through Airflow's own ``dag.test()``; exit 1 unless the run succeeded."""
+    """Run one DAG through Airflow's own ``dag.test()``; exit 1 unless the run succeeded.
+
+    Unless ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` names another Airflow, this is the project's
+    Airflow (as for the demo and ``jeugdhulp airflow``): its own metadata database in the embedded
+    PostgreSQL, the project's DAGs, the local warehouse. Task logs land where the UI reads them."""
+    from jeugdhulp import localenv
+    from jeugdhulp.db import Cluster
+
+    project = not os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    if project:
+        cluster = Cluster.default()
+        cluster.start()  # no-op when it runs; Airflow's metadata database lives in it
+        os.environ.update(localenv.airflow_env(cluster))  # before Airflow is imported: it reads its config once
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(config.PROJECT_ROOT / "dags"))
+    bag = DagBag(dag_folder=os.environ.get("AIRFLOW__CORE__DAGS_FOLDER") or str(config.PROJECT_ROOT / "dags"))
     if bag.import_errors:
-        return _die(f"DAG import errors: {bag.import_errors}")
-    dag = bag.get_dag(args.dag_id)
+        return _die("DAG files that do not import: " + "; ".join(f"{Path(f).name}: {e.strip().splitlines()[-1]}"
+                                                                 for f, e in bag.import_errors.items()))
+    dag = bag.dags.get(args.dag_id)
     if dag is None:
-        return _die(f"no DAG {args.dag_id!r}; known: {', '.join(sorted(bag.dag_ids))}")
-    run = dag.test()
+        return _die(f"there is no DAG {args.dag_id!r} in {bag.dag_folder}; the DAGs are: {', '.join(sorted(bag.dag_ids))}")
+    if project:
+        log_path = config.local_dir() / "logs" / "airflow-db-migrate.log"
+        _run_logged([str(localenv.airflow_bin()), "db", "migrate"], dict(os.environ), log_path, "airflow db migrate")
+    from jeugdhulp import dagtest
+
+    run = dagtest.run(dag)
     state = str(getattr(run, "state", run))
-    print(f"{args.dag_id}: {state}")
+    print(f"{args.dag_id}: {state} (run {run.run_id}; task logs in the Airflow UI and under "
+          f"{os.environ.get('AIRFLOW_HOME', '~/airflow')}/logs)")
     return 0 if state.endswith("success") else 1
 
 
@@ -244,9 +353,65 @@ def _local_cluster_env() -> dict[str, str]:
 def cmd_airflow(args) -> int:
     from jeugdhulp import localenv
 
+    if getattr(args, "port", None):
+        os.environ["JEUGDHULP_AIRFLOW_PORT"] = str(args.port)
     env = _local_cluster_env()
-    os.execve(str(localenv.airflow_bin()), ["airflow", *args.airflow_args], env)
-    return 0  # not reached
+    if args.airflow_args[:1] == ["standalone"]:
+        print(f"Airflow UI: http://localhost:{config.airflow_port()}  (stop with Ctrl-C or SIGTERM)", flush=True)
+    return _run_process_group([str(localenv.airflow_bin()), *args.airflow_args], env)
+
+
+class _Stop(Exception):
+    def __init__(self, signum: int):
+        self.signum = signum
+
+
+def _run_process_group(cmd: list[str], env: dict, grace: float = 30.0) -> int:
+    """Run ``cmd`` as the leader of its own process group and wait for it. SIGTERM, SIGINT or SIGHUP
+    to this process stop the whole group: `airflow standalone` with its scheduler, api-server,
+    dag-processor, triggerer and their workers (SIGTERM, then SIGKILL after ``grace`` seconds)."""
+    import signal
+
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+
+    def stop(signum, frame):
+        raise _Stop(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        try:
+            return proc.wait()
+        except _Stop as exc:
+            signal.signal(exc.signum, signal.SIG_IGN)  # a second Ctrl-C does not interrupt the clean-up
+            _stop_group(proc, grace)
+            return 128 + exc.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_group(proc: subprocess.Popen, grace: float) -> None:
+    import signal
+
+    def group_alive() -> bool:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            proc.poll()  # reap the leader, or it stays a zombie member of the group
+            if not group_alive():
+                return
+            time.sleep(0.2)
+    proc.wait()
 
 
 def _run_logged(cmd: list[str], env: dict, log_path: Path, what: str) -> None:
@@ -268,7 +433,7 @@ BROKEN_EXAMPLE = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def cmd_demo(args) -> int:
-    from jeugdhulp import localenv, synth, warehouse
+    from jeugdhulp import localenv, progress, synth, warehouse
 
     started = time.monotonic()
     t = _step("starting the embedded warehouse (PostgreSQL)")
@@ -277,7 +442,9 @@ def cmd_demo(args) -> int:
 
     landing = config.landing_dir()
     t = _step(f"generating a synthetic year of iJw traffic ({args.clients} youths, 11 gemeenten) into {landing}")
-    s = synth.generate(landing, seed=args.seed, year=args.year, clients=args.clients)
+    before = _files_in(landing)
+    with progress.watch("writing iJw files", lambda: _files_in(landing) - before):
+        s = synth.generate(landing, seed=args.seed, year=args.year, clients=args.clients)
     (landing / "JW323_kapot_voorbeeld.xml").write_bytes(BROKEN_EXAMPLE)
     print(f"    {_describe(s)}, plus 1 deliberately broken file ({time.monotonic() - t:.1f} s)")
     from jeugdhulp import contract
@@ -299,16 +466,23 @@ def cmd_demo(args) -> int:
         for dag_id in ("ijw_ingest", "cbs_statline", "contract_master_data", "marts_refresh"):
             t = _step(f"running DAG {dag_id} through Airflow (dag.test)")
             log_path = logs / f"demo-{dag_id}.log"
-            _run_logged([sys.executable, "-m", "jeugdhulp.cli", "dag", "test", dag_id], env, log_path, dag_id)
+            if dag_id == "ijw_ingest":  # files leave landing as they are staged (archived or quarantined)
+                waiting = _files_in(landing)
+                watching = progress.watch("staging landing files", lambda: waiting - _files_in(landing), total=waiting)
+            else:
+                watching = progress.watch(dag_id, None, unit="tasks")
+            with watching:
+                _run_logged([sys.executable, "-m", "jeugdhulp.cli", "dag", "test", dag_id], env, log_path, dag_id)
             print(f"    success in {time.monotonic() - t:.1f} s (log: {log_path})")
 
     with warehouse.connect(env[config.WAREHOUSE_URL_ENV]) as conn:
         print_summary(conn)
         _demo_reports(conn, f"{args.year}-Q4")
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
-    print("Open the Airflow UI on the same data:  .venv/bin/jeugdhulp airflow standalone   (http://localhost:8080)")
+    print("Open the Airflow UI on the same data:  .venv/bin/jeugdhulp airflow standalone   "
+          f"(http://localhost:{config.airflow_port()}; another port: jeugdhulp airflow --port 8090 standalone)")
     if args.ui:
-        return cmd_airflow(argparse.Namespace(airflow_args=["standalone"]))
+        return cmd_airflow(argparse.Namespace(airflow_args=["standalone"], port=None))
     return 0
 
 
@@ -382,14 +556,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     db = sub.add_parser("db", help="the embedded warehouse PostgreSQL")
-    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.add_argument("action", choices=["start", "stop", "status", "url"],
+                    help="start/stop the local PostgreSQL, show its status, or print its URL")
     db.add_argument("--database", default="warehouse", help="for url: warehouse (default) or airflow")
     db.add_argument("--driver", default="postgresql", help="for url: e.g. postgresql+psycopg for SQLAlchemy")
     db.set_defaults(func=cmd_db)
 
     sy = sub.add_parser("synth", help="generate synthetic iJw 3.2 traffic")
-    sy.add_argument("--out", required=True)
-    sy.add_argument("--seed", type=int, default=2025)
+    sy.add_argument("--out", required=True, help="folder to write the iJw XML files into (created if missing)")
+    sy.add_argument("--seed", type=int, default=2025, help="random seed: the same seed gives the same files (default 2025)")
     sy.add_argument("--year", type=int, default=None,
                     help="the year of care and declarations (default: the last complete year, so that no "
                          "message is dated in the future)")
@@ -402,29 +577,47 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--profile", choices=["steady", "growth", "seasonal"], default="steady",
                     help="steady: case load constant over the year (default); growth: case load +15 %% from "
                          "January to December; seasonal: lower volumes in July and August")
-    sy.add_argument("--providers", type=int, default=12)
+    sy.add_argument("--providers", type=int, default=12, help="care providers (aanbieders) per region (default 12)")
     sy.set_defaults(func=cmd_synth)
 
     ij = sub.add_parser("ijw", help="iJw message tools")
     ij_sub = ij.add_subparsers(dest="ijw_command", required=True)
     parse = ij_sub.add_parser("parse", help="parse files and print one JSON object per record")
-    parse.add_argument("files", nargs="+")
+    parse.add_argument("files", nargs="+", help="iJw 3.2 XML files (JW301 ... JW325)")
     parse.add_argument("--xsd-dir", default=None, help="validate against the official XSDs in this folder (or IJW_XSD_DIR)")
     parse.set_defaults(func=cmd_ijw_parse)
 
     dq = sub.add_parser("dq", help="data-quality tools")
     dq_sub = dq.add_subparsers(dest="dq_command", required=True)
     replay = dq_sub.add_parser("replay", help="re-audit the unpublished lines of a batch in a new batch")
-    replay.add_argument("batch_id", type=int)
+    replay.add_argument("batch_id", type=int, help="meta.load_batch.batch_id of the batch to re-audit")
     replay.set_defaults(func=cmd_dq_replay)
+
+    ar = sub.add_parser("archive", help="the stored originals in archive and quarantine (they hold BSNs)")
+    ar_sub = ar.add_subparsers(dest="archive_command", required=True)
+    purge = ar_sub.add_parser("purge", help="remove stored originals past their retention; manifest rows stay (purged)")
+    purge.add_argument("--older-than", type=int, metavar="DAYS",
+                       help="retention in days (default JEUGDHULP_ARCHIVE_RETENTION_DAYS, else 730)")
+    purge.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+    purge.set_defaults(func=cmd_archive_purge)
+
+    ky = sub.add_parser("key", help="the pseudonymisation key (fingerprint check, rotation)")
+    ky_sub = ky.add_subparsers(dest="key_command", required=True)
+    ky_sub.add_parser("status", help="the key generations the warehouse recorded; does the configured key match?")
+    ky_rotate = ky_sub.add_parser("rotate", help="re-key every pseudonym with a new key chained to the current one")
+    ky_rotate.add_argument("--new-key-file", required=True,
+                           help="file holding the new key (e.g. `openssl rand -hex 32 > new.key`); the current key "
+                                "is the configured one")
+    ky.set_defaults(func=cmd_key)
 
     ct = sub.add_parser("contract", help="contract master data (Excel workbook)")
     ct_sub = ct.add_subparsers(dest="contract_command", required=True)
-    ct_sub.add_parser("template", help="write the empty workbook template").add_argument("out")
+    ct_sub.add_parser("template", help="write the empty workbook template").add_argument("out", help="the .xlsx file to write")
     ct_demo = ct_sub.add_parser("demo", help="write a filled workbook for the synthetic region")
-    ct_demo.add_argument("out")
-    ct_demo.add_argument("--year", type=int, default=2025)
-    ct_sub.add_parser("load", help="validate a workbook and load it as a new version").add_argument("file")
+    ct_demo.add_argument("out", help="the .xlsx file to write")
+    ct_demo.add_argument("--year", type=int, default=2025, help="contract year (default 2025)")
+    ct_sub.add_parser("load", help="validate a workbook and load it as a new version").add_argument(
+        "file", help="the contract workbook (.xlsx)")
     ct.set_defaults(func=cmd_contract)
 
     mr = sub.add_parser("marts", help="steering marts")
@@ -438,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     pc.set_defaults(func=cmd_pc)
     ex = sub.add_parser("export", help="export a mart as CSV (Dutch Excel) or XLSX")
     ex.add_argument("mart", help="e.g. declaratie_gemeente_maand (schema mart)")
-    ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    ex.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (default; ; and decimal comma) or xlsx")
     ex.add_argument("--out", default=None, help="file to write (CSV default: stdout; XLSX default: MART.xlsx)")
     ex.set_defaults(func=cmd_export)
 
@@ -450,18 +643,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     dag = sub.add_parser("dag", help="run a DAG once through Airflow")
     dag_sub = dag.add_subparsers(dest="dag_command", required=True)
-    dag_test = dag_sub.add_parser("test")
-    dag_test.add_argument("dag_id")
+    dag_test = dag_sub.add_parser("test", help="run a DAG once with dag.test() in the project's Airflow")
+    dag_test.add_argument("dag_id", help="e.g. ijw_ingest, marts_refresh, pc_reports_quarterly")
     dag_test.set_defaults(func=cmd_dag_test)
 
     af = sub.add_parser("airflow", help="the airflow CLI with this project's DAGs and warehouse")
-    af.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    af.add_argument("--port", type=int, default=None,
+                    help="port of the UI/API and of the execution API the tasks call (default 8080, env JEUGDHULP_AIRFLOW_PORT)")
+    af.add_argument("airflow_args", nargs=argparse.REMAINDER, help="arguments of the airflow CLI, e.g. standalone")
     af.set_defaults(func=cmd_airflow)
 
     demo = sub.add_parser("demo", help="end-to-end demo on a synthetic region")
-    demo.add_argument("--clients", type=int, default=int(os.environ.get("JEUGDHULP_DEMO_CLIENTS", 9000)))
-    demo.add_argument("--seed", type=int, default=2025)
-    demo.add_argument("--year", type=int, default=2025)
+    demo.add_argument("--clients", type=int, default=int(os.environ.get("JEUGDHULP_DEMO_CLIENTS", 9000)),
+                      help="youths in the synthetic region (default 9000, env JEUGDHULP_DEMO_CLIENTS)")
+    demo.add_argument("--seed", type=int, default=2025, help="random seed of the synthetic data (default 2025)")
+    demo.add_argument("--year", type=int, default=2025, help="the year of care and declarations (default 2025)")
     demo.add_argument("--ui", action="store_true", help="start `airflow standalone` afterwards")
     demo.set_defaults(func=cmd_demo)
     return p
@@ -473,10 +669,25 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a user sees one line, not a traceback
+    except Exception as exc:  # a person sees a sentence, not a traceback (JEUGDHULP_DEBUG=1 shows it)
         if os.environ.get("JEUGDHULP_DEBUG"):
             raise
-        return _die(f"{type(exc).__name__}: {exc}")
+        return _die(_sentence(exc))
+
+
+#: exceptions that mean a bug in jeugdhulp rather than a problem with the input or the setup
+_BUGS = (AttributeError, KeyError, IndexError, TypeError, NameError, AssertionError, ImportError, NotImplementedError)
+
+
+def _sentence(exc: BaseException) -> str:
+    """What went wrong, as the exception's own message (our errors are written as sentences)."""
+    message = " ".join(str(exc).split()) if "\n" not in str(exc).strip() else str(exc).strip()
+    if isinstance(exc, _BUGS) or not message:
+        return (f"unexpected error ({type(exc).__name__}: {message or 'no message'}); please report it, with the "
+                "traceback that JEUGDHULP_DEBUG=1 shows")
+    if type(exc).__module__.startswith("psycopg") and "connect" in message:
+        return f"cannot connect to the warehouse: {message}"
+    return message
 
 
 if __name__ == "__main__":

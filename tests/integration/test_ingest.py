@@ -169,6 +169,32 @@ def test_quality_gate_stops_a_bad_batch(conn, db_url, data_dirs, small_corpus):
     assert states == {"quarantined": len(files)}
     reason = conn.execute("SELECT reason FROM meta.file_manifest LIMIT 1").fetchone()[0]
     assert "quality gate" in reason and "dq.quarantine" in reason
+    # the files the gate quarantined are in the quarantine folder, none is left in the archive
+    assert [p for p in data_dirs["archive"].rglob("*") if p.is_file()] == []
+    assert len([p for p in data_dirs["quarantine"].rglob("*.xml")]) == len(files)
+    stored = conn.execute("SELECT archived_as, move_from FROM meta.file_manifest").fetchall()
+    assert all(a.startswith(str(data_dirs["quarantine"])) and m is None for a, m in stored)
+
+
+def test_manifest_and_quarantine_know_the_gemeente(conn, db_url, data_dirs, small_corpus):
+    """The gemeente of a file is the one its header names (read here with lxml): the receiver of a
+    declaration, the sender of an assignment; a quarantined line carries its file's gemeente."""
+    files = copy_corpus(small_corpus, data_dirs["landing"])
+    jw323 = [f for f in files if f.name.startswith("JW323")]
+    edit_xml(jw323[0], lambda d: d.find(".//jw323:TotaalIngediendBedrag/ijw:TotaalBedrag", NS).__setattr__(
+        "text", str(int(d.findtext(".//jw323:TotaalIngediendBedrag/ijw:TotaalBedrag", namespaces=NS)) + 1)))
+    header = {f.name: (etree.parse(str(f)).getroot(), f.name[:5]) for f in files}
+    expected = {
+        name: root.findtext(f"{{*}}Header/{{*}}{'Afzender' if kind in ('JW301', 'JW319', 'JW325') else 'Ontvanger'}")
+        for name, (root, kind) in header.items()
+    }
+
+    ingest(db_url, data_dirs)
+
+    got = dict(conn.execute("SELECT file_name, gemeente FROM meta.file_manifest").fetchall())
+    assert got == expected and all(expected.values())
+    quarantined = conn.execute("SELECT DISTINCT gemeente FROM dq.quarantine").fetchall()
+    assert quarantined == [(expected[jw323[0].name],)]
 
 
 def test_duplicate_bericht_identificatie_is_quarantined(conn, db_url, data_dirs, small_corpus):
