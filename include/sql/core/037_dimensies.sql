@@ -125,27 +125,60 @@ FROM core.toewijzing t
 LEFT JOIN core.toewijzing_actueel a USING (gemeente, toewijzing_nummer)
 WINDOW w AS (PARTITION BY t.gemeente, t.toewijzing_nummer ORDER BY t.toewijzingsdatum, t.toewijzingstijd);
 
--- Fact: a care trajectory = a current start (JW305) with, when present, its stop (JW307) with a
--- definitive reason; a temporary stop (reden 20) does not end the trajectory.
+-- Fact: a care trajectory (zorgtraject) per provider, client, toewijzing and product: from a current
+-- start (JW305) to the first current definitive stop (JW307, RedenBeeindiging other than 20) after it.
+-- Pairing per the iJw rules (IJW.md 3.2/3.3; OP289, OP377-OP379):
+--   * a stop belongs to the start whose Begindatum it repeats (key of the start); in time order a
+--     definitive stop closes the trajectory that is open at its Begindatum, so "after a start" means
+--     stop.begindatum >= start.begindatum (a stop on the start's own day closes it: duur 1 day);
+--   * a temporary stop (20) does not end the trajectory; a restart (new JW305) after it, or any start
+--     while the trajectory is still open (against TR326), continues the same trajectory, which ends
+--     at the first definitive stop after the last of them (also when that stop repeats the restart's
+--     Begindatum rather than the first start's);
+--   * after a definitive stop a new start opens a new trajectory (multiple cycles);
+--   * a definitive stop with no open trajectory (no start before it: OP377) makes none; without a
+--     definitive stop the trajectory is open (einddatum NULL);
+--   * StatusAanlevering 3 deletions and 3 + 1 corrections are applied before pairing (core.zorg_start /
+--     core.zorg_stop hold the current records only); StatusAanlevering 2 is refused at the gate (CS058).
+-- Implementation: per (aanbieder, gemeente, client, toewijzing, product) the starts and definitive
+-- stops in order of Begindatum (a start before a stop of the same day; of two definitive stops of the
+-- same start the latest sent first). Trajectory number = definitive stops before the row (for a stop:
+-- before it, so stop k+1 closes trajectory k). NULL key parts (taakgericht: no ToewijzingNummer;
+-- generic: no product) group as equal.
 CREATE OR REPLACE VIEW core.zorgperiode AS
-SELECT s.aanbieder, s.gemeente, s.client_pseudoniem, s.toewijzing_nummer, s.product_categorie, s.product_code,
-       s.begindatum,
-       e.einddatum,
-       e.reden_beeindiging,
+WITH gebeurtenis AS (
+    SELECT aanbieder, gemeente, client_pseudoniem, toewijzing_nummer, product_categorie, product_code, begindatum,
+           0 AS is_stop, NULL::date AS einddatum, NULL::text AS reden_beeindiging, NULL::date AS dagtekening
+    FROM core.zorg_start
+    UNION ALL
+    SELECT aanbieder, gemeente, client_pseudoniem, toewijzing_nummer, product_categorie, product_code, begindatum,
+           1, einddatum, reden_beeindiging, dagtekening
+    FROM core.zorg_stop
+    WHERE reden_beeindiging <> '20'   -- NOT NULL column (JZ588 is required)
+), genummerd AS (
+    SELECT g.*,
+           sum(g.is_stop) OVER (PARTITION BY g.aanbieder, g.gemeente, g.client_pseudoniem, g.toewijzing_nummer,
+                                             g.product_categorie, g.product_code
+                                ORDER BY g.begindatum, g.is_stop, g.dagtekening DESC, g.einddatum DESC,
+                                         g.reden_beeindiging
+                                ROWS UNBOUNDED PRECEDING) - g.is_stop AS traject
+    FROM gebeurtenis g
+), traject AS (
+    SELECT aanbieder, gemeente, client_pseudoniem, toewijzing_nummer, product_categorie, product_code,
+           min(begindatum) FILTER (WHERE is_stop = 0) AS begindatum,
+           max(einddatum) AS einddatum,                  -- at most one stop per trajectory number
+           max(reden_beeindiging) AS reden_beeindiging
+    FROM genummerd
+    GROUP BY aanbieder, gemeente, client_pseudoniem, toewijzing_nummer, product_categorie, product_code, traject
+    HAVING bool_or(is_stop = 0)
+)
+SELECT t.aanbieder, t.gemeente, t.client_pseudoniem, t.toewijzing_nummer, t.product_categorie, t.product_code,
+       t.begindatum,
+       t.einddatum,
+       t.reden_beeindiging,
        rb.reden_groep,
-       CASE WHEN e.einddatum IS NOT NULL THEN e.einddatum - s.begindatum + 1 END AS duur_dagen
-FROM core.zorg_start s
-LEFT JOIN LATERAL (
-    SELECT x.einddatum, x.reden_beeindiging
-    FROM core.zorg_stop x
-    WHERE x.aanbieder = s.aanbieder AND x.client_pseudoniem = s.client_pseudoniem
-      AND x.toewijzing_nummer IS NOT DISTINCT FROM s.toewijzing_nummer
-      AND x.product_categorie IS NOT DISTINCT FROM s.product_categorie
-      AND x.product_code IS NOT DISTINCT FROM s.product_code
-      AND x.begindatum = s.begindatum AND x.reden_beeindiging <> '20'
-    ORDER BY x.dagtekening DESC, x.einddatum DESC
-    LIMIT 1
-) e ON true
+       t.einddatum - t.begindatum + 1 AS duur_dagen   -- NULL while open
+FROM traject t
 LEFT JOIN core.reden_beeindiging rb USING (reden_beeindiging);
 
 -- Fact: a request (JW315 VOT or JW317 VOW) with the municipality's latest answer (JW319), and for
