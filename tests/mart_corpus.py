@@ -44,12 +44,12 @@ def _insert(conn, table: str, **values) -> None:
 
 
 def _toewijzing(conn, gemeente, nummer, aanbieder, client, dag, ingang, eind, volume, eenheid, frequentie,
-                reden=None, referentie=None, cat="45", code="45A03"):
+                reden=None, referentie=None, cat="45", code="45A03", budget=None):
     _insert(conn, "core.toewijzing", gemeente=gemeente, toewijzing_nummer=nummer, toewijzingsdatum=dag,
             toewijzingstijd=dt.time(10), aanbieder=aanbieder, client_pseudoniem=client,
             referentie_aanbieder=referentie, product_categorie=cat, product_code=code, ingangsdatum=ingang,
             einddatum=eind, reden_wijziging=reden, volume=volume, eenheid=eenheid, frequentie=frequentie,
-            bericht_identificatie=f"T{nummer}-{dag}", file_sha256=SHA, batch_id=1)
+            budget=budget, bericht_identificatie=f"T{nummer}-{dag}", file_sha256=SHA, batch_id=1)
 
 
 def _start(conn, regel, aanbieder, gemeente, client, nummer, begin, cat="45", code="45A03"):
@@ -154,3 +154,92 @@ def seed(conn) -> None:
                   [("R103", B, ["0611"], 88000)])
         _antwoord(conn, "0150", P2, "P2-02", D(2025, 3, 4), D(2025, 3, 11), ["0200"], ["8001"])
         _antwoord(conn, "0150", P2, "P2-03", D(2025, 4, 3), D(2025, 4, 10), ["0001"], None)
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue #11 cases, in gemeente Kampen (0166) with provider P3, on top of :func:`seed` (seed_extra).
+#
+# contract (same workbook version): 43B02 outputgericht, eenheid 82, 150000 per stuk; 41T01
+#   taakgericht (no tariff) with a lump sum of 300000 per month of 2025 for 0166/P3/cat 41;
+#   indexatie 2026 = 30 promille, so 45A03 costs 10000 x 1.030 = 10300 per uur in 2026.
+# toewijzingen (all toegewezen 2024-12-15, all current)
+#   K1 301 D 45A03 from 2025-01-01, NO Einddatum (open-ended: runs to 2025-12-31, the end of the
+#      peildatum's year), 600 minuten (01) per week: the tariff is per uur, so 10 uur per week
+#   K2 302 E aspecifiek (categorie 45, no code) with Budget 1200000, 2025-01-01..06-30 (181 days)
+#   K3 303 F aspecifiek categorie 45 without Budget or Omvang, 2025-03-01..04-30
+#   K4 304 G generiek (no categorie, no code), Budget 900000, 2025-04-01..06-30 (91 days)
+#   K5 305 D 43B02 outputgericht, 1 stuks (82) per maand, 2025-02-15..04-10
+#   K6 306 E 45A03 4 uur per week, 2025-11-01..2026-02-28 (2026 has no tariff: indexed)
+#   K7 307 F 54005 100 uur per maand in June: the tariff is per etmaal (14): not convertible
+#   K8 308 G 45A03 in euro's (83), 50000 per maand, 2025-07-01..08-31
+# declarations (P3, 0166) and answers
+#   K-01 (dagtekening 2025-02-04), January: X1 D 2640 min = 440000 (K1), X2 E 10 uur 100000 (K2),
+#        X3 E 20 uur 200000 (K2) -> answer 0200/0200 with X3 rejected (9321): X1, X2 approved
+#   K-02 (2025-03-05): X4 D Feb 2400 min 400000, X5 credit of X1 (C 440000), X6 D Jan corrected
+#        2600 min 433333, X7 D 43B02 Feb 1 stuk 150000 -> all approved (8001)
+#   K-03 (2025-04-03), no answer yet (in behandeling): X8 D 43B02 Mar 150000, X9 E Mar 10 uur
+#        100000, X10 credit of X4 (C 400000, February), X11 E January 20 uur 200000 (the rejected X3
+#        sent again)
+# --------------------------------------------------------------------------------------------------
+P3 = "99900003"
+D_, E_, F_, G_ = "d" * 64, "f" * 64, "0" * 63 + "1", "0" * 63 + "2"
+KAMPEN = "0166"
+LUMP_SUM = 300_000
+#: (declaratie, dagtekening, period, lines); a line: (ref, vorig, client, toewijzing, cat, code,
+#: begin, end, volume, eenheid, tarief, bedrag, D/C)
+EXTRA_DECLARATIES = [
+    ("K-01", D(2025, 2, 4), D(2025, 1, 1), [
+        ("X1", None, D_, 301, "45", "45A03", D(2025, 1, 1), D(2025, 1, 31), 2640, "01", 167, 440000, "D"),
+        ("X2", None, E_, 302, "45", "45A03", D(2025, 1, 1), D(2025, 1, 31), 10, "04", 10000, 100000, "D"),
+        ("X3", None, E_, 302, "45", "45A03", D(2025, 1, 1), D(2025, 1, 31), 20, "04", 10000, 200000, "D")]),
+    ("K-02", D(2025, 3, 5), D(2025, 2, 1), [
+        ("X4", None, D_, 301, "45", "45A03", D(2025, 2, 1), D(2025, 2, 28), 2400, "01", 167, 400000, "D"),
+        ("X5", "X1", D_, 301, "45", "45A03", D(2025, 1, 1), D(2025, 1, 31), 2640, "01", 167, 440000, "C"),
+        ("X6", None, D_, 301, "45", "45A03", D(2025, 1, 1), D(2025, 1, 31), 2600, "01", 167, 433333, "D"),
+        ("X7", None, D_, 305, "43", "43B02", D(2025, 2, 15), D(2025, 2, 28), 1, "82", 150000, 150000, "D")]),
+    ("K-03", D(2025, 4, 3), D(2025, 3, 1), [
+        ("X8", None, D_, 305, "43", "43B02", D(2025, 3, 1), D(2025, 3, 31), 1, "82", 150000, 150000, "D"),
+        ("X9", None, E_, 302, "45", "45A03", D(2025, 3, 1), D(2025, 3, 31), 10, "04", 10000, 100000, "D"),
+        ("X10", "X4", D_, 301, "45", "45A03", D(2025, 2, 1), D(2025, 2, 28), 2400, "01", 167, 400000, "C"),
+        ("X11", None, E_, 302, "45", "45A03", D(2025, 1, 1), D(2025, 1, 31), 20, "04", 10000, 200000, "D")]),
+]
+#: status per line as the JW325 answers below make it
+EXTRA_STATUS = {"X1": "approved", "X2": "approved", "X3": "rejected", "X4": "approved", "X5": "approved",
+                "X6": "approved", "X7": "approved", "X8": "pending", "X9": "pending", "X10": "pending",
+                "X11": "pending"}
+
+
+def seed_extra(conn) -> None:
+    """The issue #11 cases (see the block comment above); call after :func:`seed`."""
+    with conn.transaction():
+        versie = conn.execute("SELECT max(versie_id) FROM core.contract_versie").fetchone()[0]
+        for client, jaar in ((D_, 2011), (E_, 2013), (F_, 2016), (G_, 2010)):
+            _insert(conn, "core.client", client_pseudoniem=client, bsn_elfproef=True, geboortejaar=jaar)
+        _insert(conn, "core.contract_aanbieder", versie_id=versie, aanbieder=P3, aanbieder_naam="Drie Varianten",
+                gecontracteerd_vanaf=D(2024, 1, 1))
+        _insert(conn, "core.contract_tarief", versie_id=versie, jaar=2025, product_categorie="43",
+                product_code="43B02", eenheid="82", tarief=150000, uitvoeringsvariant="outputgericht")
+        _insert(conn, "core.contract_tarief", versie_id=versie, jaar=2025, product_categorie="41",
+                product_code="41T01", eenheid="84", tarief=None, uitvoeringsvariant="taakgericht")
+        _insert(conn, "core.contract_indexatie", versie_id=versie, jaar=2026, indexatie_promille=30)
+        for maand in range(1, 13):
+            _insert(conn, "core.contract_taakgericht", versie_id=versie, jaar=2025, maand=maand, gemeente=KAMPEN,
+                    aanbieder=P3, product_categorie="41", bedrag=LUMP_SUM)
+        dag = D(2024, 12, 15)
+        _toewijzing(conn, KAMPEN, 301, P3, D_, dag, D(2025, 1, 1), None, 600, "01", "2")
+        _toewijzing(conn, KAMPEN, 302, P3, E_, dag, D(2025, 1, 1), D(2025, 6, 30), None, None, None, code=None,
+                    budget=1_200_000)
+        _toewijzing(conn, KAMPEN, 303, P3, F_, dag, D(2025, 3, 1), D(2025, 4, 30), None, None, None, code=None)
+        _toewijzing(conn, KAMPEN, 304, P3, G_, dag, D(2025, 4, 1), D(2025, 6, 30), None, None, None, cat=None,
+                    code=None, budget=900_000)
+        _toewijzing(conn, KAMPEN, 305, P3, D_, dag, D(2025, 2, 15), D(2025, 4, 10), 1, "82", "4", cat="43",
+                    code="43B02")
+        _toewijzing(conn, KAMPEN, 306, P3, E_, dag, D(2025, 11, 1), D(2026, 2, 28), 4, "04", "2")
+        _toewijzing(conn, KAMPEN, 307, P3, F_, dag, D(2025, 6, 1), D(2025, 6, 30), 100, "04", "4", cat="54",
+                    code="54005")
+        _toewijzing(conn, KAMPEN, 308, P3, G_, dag, D(2025, 7, 1), D(2025, 8, 31), 50000, "83", "4")
+        for nummer, dagtekening, periode, regels in EXTRA_DECLARATIES:
+            _declaratie(conn, P3, nummer, KAMPEN, periode, dagtekening, regels)
+        _antwoord(conn, KAMPEN, P3, "K-01", D(2025, 2, 4), D(2025, 2, 11), ["0200"], ["0200"],
+                  [("X3", E_, ["9321"], 200000)])
+        _antwoord(conn, KAMPEN, P3, "K-02", D(2025, 3, 5), D(2025, 3, 12), ["0200"], ["8001"])

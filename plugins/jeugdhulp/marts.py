@@ -13,6 +13,7 @@ MARTS = (
     "mart.declaratie_gemeente_maand",
     "mart.dq_scorecard_aanbieder_maand",
     "mart.contract_realisatie",
+    "mart.contract_aanbieder_gemeente_maand",
     "mart.contract_plafond_aanbieder_jaar",
     "mart.declaratiegedrag_aanbieder_maand",
     "mart.afwijzing_retourcode_aanbieder_maand",
@@ -24,10 +25,13 @@ MARTS = (
 )
 
 
-def refresh(conn: psycopg.Connection) -> dict[str, int]:
+def refresh(conn: psycopg.Connection, progress=None) -> dict[str, int]:
     """Recompute the forecast tables, then refresh every mart (CONCURRENTLY once populated, so
-    readers are never blocked). Returns the row count per mart."""
+    readers are never blocked). Returns the row count per mart. ``progress(step)`` is called after
+    the forecast and after each mart (``len(MARTS) + 1`` calls)."""
     counts = forecast.refresh(conn)
+    if progress:
+        progress("forecast")
     for mart in MARTS:
         schema, name = mart.split(".")
         populated = conn.execute(
@@ -36,6 +40,8 @@ def refresh(conn: psycopg.Connection) -> dict[str, int]:
         ).fetchone()[0]
         conn.execute(f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if populated else ''}{mart}")
         counts[mart] = conn.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
+        if progress:
+            progress(mart)
     return counts
 
 
@@ -61,9 +67,10 @@ def close_month(conn: psycopg.Connection, maand: dt.date) -> int:
         return conn.execute(
             """
             INSERT INTO core.pc_afsluiting_cijfer (maand, gemeente, product_categorie, begroting_bedrag,
-                realisatie_bedrag, nog_te_declareren_bedrag, verplichting_bedrag, aantal_jeugdigen)
-            SELECT maand, gemeente, product_categorie, begroting_bedrag, realisatie_bedrag,
-                   nog_te_declareren_bedrag, verplichting_bedrag, aantal_jeugdigen
+                realisatie_bedrag, in_behandeling_bedrag, ingediend_bedrag, nog_te_declareren_bedrag,
+                verplichting_bedrag, aantal_jeugdigen)
+            SELECT maand, gemeente, product_categorie, begroting_bedrag, realisatie_bedrag, in_behandeling_bedrag,
+                   ingediend_bedrag, nog_te_declareren_bedrag, verplichting_bedrag, aantal_jeugdigen
             FROM mart.pc_gemeente_maand WHERE maand = %s
             """,
             (maand,),
@@ -83,12 +90,14 @@ def declared_per_gemeente_maand(conn: psycopg.Connection) -> list[tuple]:
 
 
 def pc_summary(conn: psycopg.Connection, jaar: int | None = None) -> list[tuple]:
-    """(gemeente_naam, begroting, realisatie, nog te declareren, rest verplichting, prognose,
-    prognose % begroting, jeugdigen per 1000) per gemeente for ``jaar`` (default: latest)."""
+    """(gemeente_naam, begroting, realisatie = toegekend, in behandeling, nog te declareren, rest
+    verplichting, prognose, prognose % begroting, jeugdigen per 1000, toegekend per inhabitant 0-17)
+    per gemeente for ``jaar`` (default: latest); amounts in cents."""
     return conn.execute(
         """
-        SELECT gemeente_naam, begroting_bedrag, realisatie_bedrag, nog_te_declareren_bedrag,
-               verplichting_rest_jaar_bedrag, prognose_bedrag, prognose_begroting_pct, jeugdigen_per_1000
+        SELECT gemeente_naam, begroting_bedrag, realisatie_bedrag, in_behandeling_bedrag, nog_te_declareren_bedrag,
+               verplichting_rest_jaar_bedrag, prognose_bedrag, prognose_begroting_pct, jeugdigen_per_1000,
+               realisatie_per_inwoner_0_17_bedrag
         FROM mart.pc_gemeente_jaar
         WHERE jaar = coalesce(%s, (SELECT max(jaar) FROM mart.pc_gemeente_jaar WHERE realisatie_bedrag <> 0))
         ORDER BY gemeente_naam

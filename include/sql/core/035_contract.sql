@@ -81,6 +81,28 @@ CREATE TABLE IF NOT EXISTS core.begroting (
     PRIMARY KEY (versie_id, jaar, gemeente, product_categorie)
 );
 
+-- Converting a volume in the toewijzing's Eenheid (WJ756) into the tariff's eenheid: one 'van' is
+-- teller/noemer 'naar'. Only units of the same kind convert: the time units minuut (01), uur (04)
+-- and dagdeel (16, defined as 4 uur in WJ756) into each other; etmaal (14), stuks output (82) and
+-- stuks inspanning (84) only into themselves. Euro's (83) never needs a tariff (the volume is the
+-- amount in cents). A pair that is not here cannot be valued: commitments flag it (never 0).
+CREATE TABLE IF NOT EXISTS core.eenheid_omrekening (
+    van     text NOT NULL,
+    naar    text NOT NULL,
+    teller  integer NOT NULL CHECK (teller > 0),
+    noemer  integer NOT NULL CHECK (noemer > 0),
+    PRIMARY KEY (van, naar)
+);
+INSERT INTO core.eenheid_omrekening (van, naar, teller, noemer) VALUES
+    ('01', '01', 1, 1), ('04', '04', 1, 1), ('14', '14', 1, 1), ('16', '16', 1, 1), ('82', '82', 1, 1),
+    ('84', '84', 1, 1),
+    ('01', '04', 1, 60), ('04', '01', 60, 1),      -- minute rule IV081: uurtarief x minuten / 60
+    ('01', '16', 1, 240), ('16', '01', 240, 1),
+    ('04', '16', 1, 4), ('16', '04', 4, 1)
+ON CONFLICT (van, naar) DO UPDATE SET teller = EXCLUDED.teller, noemer = EXCLUDED.noemer;
+COMMENT ON TABLE core.eenheid_omrekening IS
+    'Omrekening van de Eenheid van een toewijzing naar de eenheid van het tarief: 1 van = teller/noemer naar. Ontbrekende paren zijn niet omrekenbaar.';
+
 -- The latest version: the last workbook loaded (each workbook is a complete snapshot).
 CREATE OR REPLACE VIEW core.contract_versie_actueel AS
 SELECT * FROM core.contract_versie ORDER BY versie_id DESC LIMIT 1;

@@ -253,6 +253,8 @@ CREATE TABLE IF NOT EXISTS core.pc_afsluiting_cijfer (
     product_categorie         text NOT NULL,
     begroting_bedrag          bigint NOT NULL,
     realisatie_bedrag         bigint NOT NULL,
+    in_behandeling_bedrag     bigint NOT NULL DEFAULT 0,
+    ingediend_bedrag          bigint NOT NULL DEFAULT 0,
     nog_te_declareren_bedrag  bigint NOT NULL,
     verplichting_bedrag       bigint NOT NULL,
     aantal_jeugdigen          integer NOT NULL,

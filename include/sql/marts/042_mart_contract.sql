@@ -11,6 +11,7 @@ SELECT
     extract(year FROM f.maand)::smallint                                                     AS jaar,
     f.product_categorie,
     f.product_code,
+    f.eenheid,
     count(*) FILTER (WHERE f.debet_credit = 'D')::integer                                     AS aantal_debet_regels,
     coalesce(sum(f.ingediend_bedrag) FILTER (WHERE f.debet_credit = 'D'), 0)::bigint          AS ingediend_bedrag,
     coalesce(sum(f.geleverd_volume) FILTER (WHERE f.debet_credit = 'D'), 0)::bigint           AS ingediend_volume,
@@ -28,10 +29,10 @@ SELECT
                                                                                               AS tariefafwijking_bedrag
 FROM core.declaratie_regel_feit f
 JOIN core.aanbieder a USING (aanbieder)
-GROUP BY f.aanbieder, a.aanbieder_naam, f.maand, f.product_categorie, f.product_code
+GROUP BY f.aanbieder, a.aanbieder_naam, f.maand, f.product_categorie, f.product_code, f.eenheid
 WITH NO DATA;
 CREATE UNIQUE INDEX IF NOT EXISTS contract_realisatie_uq
-    ON mart.contract_realisatie (aanbieder, maand, product_categorie, product_code);
+    ON mart.contract_realisatie (aanbieder, maand, product_categorie, product_code, eenheid);
 
 COMMENT ON MATERIALIZED VIEW mart.contract_realisatie IS
     'Contractrealisatie per aanbieder, maand van levering en product: ingediend, toegekend, afgewezen en gecrediteerd (eurocent en volume) volgens JW323/JW325, tegen het contracttarief.';
@@ -41,20 +42,114 @@ COMMENT ON COLUMN mart.contract_realisatie.maand IS 'Eerste dag van de maand van
 COMMENT ON COLUMN mart.contract_realisatie.jaar IS 'Jaar van levering.';
 COMMENT ON COLUMN mart.contract_realisatie.product_categorie IS 'Prestatie/ProductCategorie (iJw codelijst JZ020).';
 COMMENT ON COLUMN mart.contract_realisatie.product_code IS 'Prestatie/ProductCode (regionale productcode).';
+COMMENT ON COLUMN mart.contract_realisatie.eenheid IS 'Prestatie/Eenheid (WJ756) waarin de volumes van deze rij staan; bij 83 (euro''s) is het volume een bedrag in eurocent.';
 COMMENT ON COLUMN mart.contract_realisatie.aantal_debet_regels IS 'Aantal ingediende debetregels (Prestaties met DebetCredit D).';
-COMMENT ON COLUMN mart.contract_realisatie.ingediend_bedrag IS 'Som van IngediendBedrag van de debetregels, in eurocent.';
-COMMENT ON COLUMN mart.contract_realisatie.ingediend_volume IS 'Som van GeleverdVolume van de debetregels (in de Eenheid van het product).';
-COMMENT ON COLUMN mart.contract_realisatie.toegekend_bedrag IS 'Ingediend bedrag van debetregels die de gemeente heeft toegekend (JW325), in eurocent.';
-COMMENT ON COLUMN mart.contract_realisatie.toegekend_volume IS 'GeleverdVolume van de toegekende debetregels.';
-COMMENT ON COLUMN mart.contract_realisatie.afgewezen_bedrag IS 'Ingediend bedrag van debetregels die de gemeente heeft afgewezen (JW325 retourcode), in eurocent.';
-COMMENT ON COLUMN mart.contract_realisatie.afgewezen_volume IS 'GeleverdVolume van de afgewezen debetregels.';
-COMMENT ON COLUMN mart.contract_realisatie.in_behandeling_bedrag IS 'Ingediend bedrag van debetregels waarop nog geen JW325 is ontvangen, in eurocent.';
-COMMENT ON COLUMN mart.contract_realisatie.gecrediteerd_bedrag IS 'Som van de niet-afgewezen creditregels (DebetCredit C, VorigReferentieNummer naar de debetregel), positief, in eurocent.';
-COMMENT ON COLUMN mart.contract_realisatie.gecrediteerd_volume IS 'GeleverdVolume van de niet-afgewezen creditregels.';
-COMMENT ON COLUMN mart.contract_realisatie.netto_bedrag IS 'Debet min credit van alle niet-afgewezen regels (toegekend en nog in behandeling), in eurocent: de realisatie.';
+COMMENT ON COLUMN mart.contract_realisatie.ingediend_bedrag IS 'INGEDIEND: som van IngediendBedrag van de debetregels (ook afgewezen en in behandeling), in eurocent.';
+COMMENT ON COLUMN mart.contract_realisatie.ingediend_volume IS 'Som van GeleverdVolume van de debetregels, in de eenheid van kolom eenheid.';
+COMMENT ON COLUMN mart.contract_realisatie.toegekend_bedrag IS 'TOEGEKEND: ingediend bedrag van debetregels die de gemeente heeft toegekend (JW325), in eurocent.';
+COMMENT ON COLUMN mart.contract_realisatie.toegekend_volume IS 'GeleverdVolume van de toegekende debetregels, in de eenheid van kolom eenheid.';
+COMMENT ON COLUMN mart.contract_realisatie.afgewezen_bedrag IS 'AFGEWEZEN: ingediend bedrag van debetregels die de gemeente heeft afgewezen (JW325 retourcode), in eurocent.';
+COMMENT ON COLUMN mart.contract_realisatie.afgewezen_volume IS 'GeleverdVolume van de afgewezen debetregels, in de eenheid van kolom eenheid.';
+COMMENT ON COLUMN mart.contract_realisatie.in_behandeling_bedrag IS 'IN BEHANDELING: ingediend bedrag van debetregels waarop nog geen JW325 is ontvangen, in eurocent.';
+COMMENT ON COLUMN mart.contract_realisatie.gecrediteerd_bedrag IS 'GECREDITEERD: som van de niet-afgewezen creditregels (DebetCredit C, VorigReferentieNummer naar de debetregel), positief, in eurocent.';
+COMMENT ON COLUMN mart.contract_realisatie.gecrediteerd_volume IS 'GeleverdVolume van de niet-afgewezen creditregels, in de eenheid van kolom eenheid.';
+COMMENT ON COLUMN mart.contract_realisatie.netto_bedrag IS 'NETTO NIET AFGEWEZEN: debet min credit van alle niet-afgewezen regels (toegekend plus in behandeling), in eurocent. De P&C-realisatie (alleen toegekend) staat in mart.pc_gemeente_maand.';
 COMMENT ON COLUMN mart.contract_realisatie.contract_tarief IS 'Contracttarief in eurocent per eenheid voor dit product en jaar (contractwerkboek); leeg zonder contracttarief of bij eenheid 83 (euro).';
 COMMENT ON COLUMN mart.contract_realisatie.aantal_tariefafwijkingen IS 'Aantal debetregels waarvan ProductTarief afwijkt van het contracttarief (het soort afwijking van retourcode 0611).';
 COMMENT ON COLUMN mart.contract_realisatie.tariefafwijking_bedrag IS 'Ingediend min GeleverdVolume x contracttarief over de afwijkende regels, in eurocent (positief = duurder dan contract).';
+
+-- Contract management at the grain it is managed: provider x gemeente x month of delivery x
+-- product (x eenheid), from the declaration lines and their JW325 status (core.declaratie_regel_feit).
+-- Caseload = unique youths with a toegekend debit line; cost per youth = toegekend netto / caseload
+-- (P x Q / Q); share of the regional contract = this gemeente's part of the provider's toegekend
+-- netto for the product in the month over all gemeenten, and the part of the provider's annual
+-- budget ceiling. Taakgericht lump sums are not declarations: see mart.pc_gemeente_maand.
+CREATE MATERIALIZED VIEW IF NOT EXISTS mart.contract_aanbieder_gemeente_maand AS
+WITH cel AS (
+    SELECT f.aanbieder, f.gemeente, f.maand, f.product_categorie, f.product_code, f.eenheid,
+           count(*) FILTER (WHERE f.debet_credit = 'D')                                          AS aantal_debet_regels,
+           sum(f.ingediend_bedrag) FILTER (WHERE f.debet_credit = 'D')                           AS ingediend_bedrag,
+           sum(f.ingediend_bedrag) FILTER (WHERE f.debet_credit = 'D' AND f.status = 'approved') AS toegekend_bedrag,
+           sum(f.ingediend_bedrag) FILTER (WHERE f.debet_credit = 'D' AND f.status = 'rejected') AS afgewezen_bedrag,
+           sum(f.ingediend_bedrag) FILTER (WHERE f.debet_credit = 'D' AND f.status = 'pending')  AS in_behandeling_bedrag,
+           sum(f.ingediend_bedrag) FILTER (WHERE f.debet_credit = 'C' AND f.status <> 'rejected') AS gecrediteerd_bedrag,
+           sum(f.ingediend_bedrag_saldo) FILTER (WHERE f.status = 'approved')                    AS toegekend_netto_bedrag,
+           sum(f.geleverd_volume) FILTER (WHERE f.debet_credit = 'D')                            AS ingediend_volume,
+           sum(f.geleverd_volume_saldo) FILTER (WHERE f.status = 'approved')                     AS toegekend_netto_volume,
+           sum(f.geleverd_volume) FILTER (WHERE f.debet_credit = 'D' AND f.status = 'rejected')  AS afgewezen_volume,
+           count(DISTINCT f.client_pseudoniem) FILTER (WHERE f.debet_credit = 'D' AND f.status = 'approved')
+                                                                                                 AS aantal_jeugdigen
+    FROM core.declaratie_regel_feit f
+    GROUP BY f.aanbieder, f.gemeente, f.maand, f.product_categorie, f.product_code, f.eenheid
+)
+SELECT c.aanbieder,
+       a.aanbieder_naam,
+       c.gemeente,
+       g.gemeente_naam,
+       c.maand,
+       extract(year FROM c.maand)::smallint                                                 AS jaar,
+       extract(quarter FROM c.maand)::smallint                                              AS kwartaal,
+       c.product_categorie,
+       c.product_code,
+       c.eenheid,
+       coalesce(ct.uitvoeringsvariant, 'inspanningsgericht')                                AS uitvoeringsvariant,
+       c.aantal_debet_regels::integer                                                       AS aantal_debet_regels,
+       coalesce(c.ingediend_bedrag, 0)::bigint                                              AS ingediend_bedrag,
+       coalesce(c.toegekend_bedrag, 0)::bigint                                              AS toegekend_bedrag,
+       coalesce(c.afgewezen_bedrag, 0)::bigint                                              AS afgewezen_bedrag,
+       coalesce(c.in_behandeling_bedrag, 0)::bigint                                         AS in_behandeling_bedrag,
+       coalesce(c.gecrediteerd_bedrag, 0)::bigint                                           AS gecrediteerd_bedrag,
+       coalesce(c.toegekend_netto_bedrag, 0)::bigint                                        AS toegekend_netto_bedrag,
+       round(100.0 * coalesce(c.afgewezen_bedrag, 0) / NULLIF(c.ingediend_bedrag, 0), 1)    AS afgewezen_pct,
+       coalesce(c.ingediend_volume, 0)::bigint                                              AS ingediend_volume,
+       coalesce(c.toegekend_netto_volume, 0)::bigint                                        AS toegekend_netto_volume,
+       coalesce(c.afgewezen_volume, 0)::bigint                                              AS afgewezen_volume,
+       c.aantal_jeugdigen::integer                                                          AS aantal_jeugdigen,
+       round(coalesce(c.toegekend_netto_bedrag, 0) / NULLIF(c.aantal_jeugdigen, 0))::bigint AS kosten_per_jeugdige_bedrag,
+       round(100.0 * coalesce(c.toegekend_netto_bedrag, 0)
+             / NULLIF(sum(coalesce(c.toegekend_netto_bedrag, 0))
+                      OVER (PARTITION BY c.aanbieder, c.maand, c.product_categorie, c.product_code, c.eenheid), 0), 1)
+                                                                                            AS aandeel_regio_pct,
+       round(100.0 * coalesce(c.toegekend_netto_bedrag, 0) / NULLIF(p.budgetplafond, 0), 2) AS aandeel_plafond_pct
+FROM cel c
+JOIN core.aanbieder a USING (aanbieder)
+JOIN core.gemeente g USING (gemeente)
+LEFT JOIN core.contract_tarief_jaar ct
+    ON ct.product_categorie = c.product_categorie AND ct.product_code = c.product_code
+   AND ct.jaar = extract(year FROM c.maand)
+LEFT JOIN core.contract_plafond_actueel p ON p.aanbieder = c.aanbieder AND p.jaar = extract(year FROM c.maand)
+WITH NO DATA;
+CREATE UNIQUE INDEX IF NOT EXISTS contract_aanbieder_gemeente_maand_uq
+    ON mart.contract_aanbieder_gemeente_maand (aanbieder, gemeente, maand, product_categorie, product_code, eenheid);
+
+COMMENT ON MATERIALIZED VIEW mart.contract_aanbieder_gemeente_maand IS
+    'Contractmanagement per aanbieder, gemeente, maand van levering en product: ingediend, toegekend, afgewezen, in behandeling en gecrediteerd (eurocent en volume), unieke jeugdigen, kosten per jeugdige en het aandeel in het regionale contract. Taakgerichte maandbedragen staan in mart.pc_gemeente_maand.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.aanbieder IS 'AGB-code van de aanbieder (8 cijfers): JW323 Header/Afzender.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.aanbieder_naam IS 'Naam van de aanbieder uit het contractwerkboek; ''AGB <code>'' als de aanbieder niet gecontracteerd is.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.gemeente IS 'CBS-gemeentecode (4 cijfers) van de gemeente die de declaratie ontving.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.gemeente_naam IS 'Naam van de gemeente.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.maand IS 'Eerste dag van de maand van levering: Prestatie/ProductPeriode/Begindatum.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.jaar IS 'Jaar van levering.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.kwartaal IS 'Kwartaal van levering (1-4).';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.product_categorie IS 'Prestatie/ProductCategorie (iJw codelijst JZ020).';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.product_code IS 'Prestatie/ProductCode (regionale productcode).';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.eenheid IS 'Prestatie/Eenheid (WJ756) waarin de volumes van deze rij staan; bij 83 (euro''s) is het volume een bedrag in eurocent.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.uitvoeringsvariant IS 'Uitvoeringsvariant van het product volgens het contractwerkboek (inspanningsgericht of outputgericht; zonder tarief: inspanningsgericht).';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.aantal_debet_regels IS 'Aantal ingediende debetregels.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.ingediend_bedrag IS 'INGEDIEND: som van IngediendBedrag van de debetregels (ook afgewezen en in behandeling), in eurocent.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.toegekend_bedrag IS 'TOEGEKEND: IngediendBedrag van de debetregels die de gemeente heeft toegekend (JW325), in eurocent.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.afgewezen_bedrag IS 'AFGEWEZEN: IngediendBedrag van de afgewezen debetregels, in eurocent.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.in_behandeling_bedrag IS 'IN BEHANDELING: IngediendBedrag van de debetregels zonder JW325, in eurocent.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.gecrediteerd_bedrag IS 'GECREDITEERD: som van de niet-afgewezen creditregels (positief), in eurocent.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.toegekend_netto_bedrag IS 'TOEGEKEND NETTO: debet min credit van de toegekende regels, in eurocent (de realisatie).';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.afgewezen_pct IS 'Afgewezen bedrag als percentage van het ingediende bedrag (1 decimaal).';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.ingediend_volume IS 'Som van GeleverdVolume van de debetregels, in de eenheid van kolom eenheid.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.toegekend_netto_volume IS 'GeleverdVolume debet min credit van de toegekende regels, in de eenheid van kolom eenheid.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.afgewezen_volume IS 'GeleverdVolume van de afgewezen debetregels, in de eenheid van kolom eenheid.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.aantal_jeugdigen IS 'Caseload: aantal unieke jeugdigen met een toegekende debetregel.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.kosten_per_jeugdige_bedrag IS 'Toegekend netto gedeeld door het aantal jeugdigen (P x Q / Q), in eurocent; leeg zonder toegekende jeugdigen.';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.aandeel_regio_pct IS 'Aandeel van deze gemeente in het toegekend netto van de aanbieder voor dit product in deze maand over alle gemeenten van de regio, in procenten (1 decimaal).';
+COMMENT ON COLUMN mart.contract_aanbieder_gemeente_maand.aandeel_plafond_pct IS 'Toegekend netto als percentage van het budgetplafond van de aanbieder voor het jaar (2 decimalen); leeg zonder plafond.';
 
 -- Budget ceiling per provider per year against the realisation.
 CREATE MATERIALIZED VIEW IF NOT EXISTS mart.contract_plafond_aanbieder_jaar AS
@@ -89,8 +184,8 @@ COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.aanbieder IS 'AGB-code va
 COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.aanbieder_naam IS 'Naam van de aanbieder uit het contractwerkboek.';
 COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.jaar IS 'Jaar van levering.';
 COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.budgetplafond IS 'Budgetplafond in eurocent uit het contractwerkboek; leeg als er geen plafond is afgesproken.';
-COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.netto_bedrag IS 'Netto gerealiseerd in eurocent (mart.contract_realisatie.netto_bedrag opgeteld over het jaar).';
-COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.in_behandeling_bedrag IS 'Deel van netto_bedrag waarop nog geen JW325 is ontvangen, in eurocent.';
+COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.netto_bedrag IS 'NETTO NIET AFGEWEZEN in eurocent: toegekend plus in behandeling, debet min credit (mart.contract_realisatie.netto_bedrag opgeteld over het jaar).';
+COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.in_behandeling_bedrag IS 'IN BEHANDELING: deel van netto_bedrag waarop nog geen JW325 is ontvangen, in eurocent.';
 COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.resterend_plafond IS 'Budgetplafond min netto_bedrag, in eurocent (negatief = plafond overschreden).';
 COMMENT ON COLUMN mart.contract_plafond_aanbieder_jaar.benutting_pct IS 'netto_bedrag als percentage van het budgetplafond (1 decimaal).';
 

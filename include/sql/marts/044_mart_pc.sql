@@ -3,49 +3,126 @@
 -- figures against the other gemeenten and CBS. Closed months are frozen (core.pc_afsluiting).
 --
 -- peildatum: the date the data reaches = the latest DeclaratieDagtekening received.
--- realisatie: declared debit minus credit by month of delivery, rejected lines excluded.
--- nog te declareren: the chain-ladder estimate of what is still to be declared for a delivered
---   month (jeugdhulp.forecast writes mart.prognose_nog_te_declareren before the marts refresh).
--- verplichting: value of the care assigned in current toewijzingen in that month (volume per
---   frequentie pro rata per day x contract tariff, or the toewijzing's Budget pro rata).
--- prognose: realisatie + nog te declareren for months up to the peildatum; verplichting after it.
+-- realisatie: TOEGEKEND netto by month of delivery: debit minus credit of the lines with a
+--   positive JW325 answer (core.declaratie_regel_feit.status = 'approved'), plus for taakgericht
+--   care the lump sum of the month (contract workbook, sheet taakgericht) once the month is
+--   delivered. Lines without an answer are in behandeling (a column of their own); rejected lines
+--   are never realised; ingediend (everything submitted, incl. rejected) is shown for reference.
+-- nog te declareren: the estimate of what is still to be declared for a delivered month
+--   (jeugdhulp.forecast writes mart.prognose_nog_te_declareren before the marts refresh).
+-- verplichting: value of the care assigned in current toewijzingen in that month
+--   (core.toewijzing_verplichting_maand) plus the taakgericht lump sums.
+-- prognose: realisatie + in behandeling + nog te declareren for months up to the peildatum;
+--   verplichting after it.
+-- uitvoeringsvariant: the variant of the flows in a row (declarations: the variant of their
+--   product's tariff; toewijzingen: idem; lump sums: taakgericht); 'gemengd' when a gemeente x
+--   month x categorie has more than one. The grain stays gemeente x maand x product_categorie (the
+--   forecast and the closed months are kept at that grain); taakgericht_bedrag shows the lump-sum
+--   part. Generic toewijzingen (no ProductCategorie, Budget only) have product_categorie 'generiek'.
 
--- Value of the assigned care per current toewijzing and month (the commitments).
+-- Value of the assigned care per current toewijzing and month (the commitments). Per row:
+--   soort_toewijzing  specifiek (ProductCode), aspecifiek (ProductCategorie only) or generiek (Budget only);
+--   volume            the assigned volume in this month in the toewijzing's Eenheid: per dag x days,
+--                     per week x days / 7, per maand x share of the month's days, totaal x share of
+--                     the toewijzing's days; outputgericht counts products per period instead: per
+--                     maand the full volume in every month the toewijzing touches, per week x the
+--                     Sundays in it (IV077), per dag x days, totaal pro rata per day;
+--   tarief_bron       how it is valued: contract (the tariff of that year) or geindexeerd (latest
+--                     tariff x indexation, core.contract_tarief_jaar): volume converted to the
+--                     tariff's eenheid (core.eenheid_omrekening) x tarief; euro (Eenheid 83: the
+--                     volume is the amount); budget (Budget pro rata per day); gemiddelde (aspecifiek
+--                     without Budget: the region's mean toegekend netto per toewijzing-month in the
+--                     categorie, pro rata per day); taakgericht (paid by the lump sum, valued 0 here);
+--                     geen (no tariff or mean known) and niet_omrekenbaar (the units do not convert,
+--                     or Frequentie unknown): verplichting_bedrag is NULL, never a silent 0.
+-- Open-ended toewijzingen run to the end of the year of the peildatum (or of their start).
 CREATE OR REPLACE VIEW core.toewijzing_verplichting_maand AS
 WITH t AS (
     SELECT a.gemeente, a.toewijzing_nummer, a.aanbieder, a.product_categorie, a.product_code, a.ingangsdatum,
            coalesce(a.einddatum, make_date(extract(year FROM greatest(a.ingangsdatum, p.peildatum))::integer, 12, 31)) AS eind,
-           a.volume, a.eenheid, a.frequentie, a.budget
+           a.volume, a.eenheid, a.frequentie, a.budget,
+           CASE WHEN a.product_categorie IS NULL THEN 'generiek'
+                WHEN a.product_code IS NULL THEN 'aspecifiek'
+                ELSE 'specifiek' END AS soort_toewijzing
     FROM core.toewijzing_actueel a
     CROSS JOIN core.peildatum p
-    WHERE a.product_categorie IS NOT NULL
 ), m AS (
     SELECT t.*, p.maand, p.jaar, p.dagen,
+           greatest(t.ingangsdatum, p.maand) AS van,
+           least(t.eind, p.maand_einde) AS tot,
            least(t.eind, p.maand_einde) - greatest(t.ingangsdatum, p.maand) + 1 AS dagen_in_maand,
            t.eind - t.ingangsdatum + 1 AS dagen_totaal
     FROM t
     JOIN core.periode p ON p.maand BETWEEN date_trunc('month', t.ingangsdatum) AND t.eind
-), v AS (
-    SELECT m.*,
-           CASE m.frequentie
-               WHEN '1' THEN m.volume * m.dagen_in_maand
-               WHEN '2' THEN m.volume * m.dagen_in_maand / 7.0
-               WHEN '4' THEN m.volume * m.dagen_in_maand / m.dagen::numeric
-               WHEN '6' THEN m.volume * m.dagen_in_maand / m.dagen_totaal::numeric
-           END AS volume_maand
+), categorie_variant AS (   -- an aspecific toewijzing takes its categorie's variant when that is unambiguous
+    SELECT product_categorie, jaar, min(uitvoeringsvariant) AS uitvoeringsvariant
+    FROM core.contract_tarief_jaar
+    GROUP BY product_categorie, jaar
+    HAVING count(DISTINCT uitvoeringsvariant) = 1
+), gemiddelde AS (          -- mean toegekend netto per toewijzing-month, per categorie
+    SELECT product_categorie,
+           sum(ingediend_bedrag_saldo)::numeric / count(DISTINCT (gemeente, toewijzing_nummer, maand)) AS bedrag
+    FROM core.declaratie_regel_feit
+    WHERE status = 'approved'
+    GROUP BY product_categorie
+), c AS (
+    SELECT m.*, ct.tarief, ct.tarief_bron AS contract_bron, o.teller, o.noemer, g.bedrag AS gemiddelde_bedrag,
+           coalesce(ct.uitvoeringsvariant, cv.uitvoeringsvariant, 'inspanningsgericht') AS uitvoeringsvariant,
+           -- Sundays from van to tot: the first Sunday on or after van, then every 7 days
+           greatest(0, floor((m.tot - (m.van + (7 - extract(isodow FROM m.van)::integer) % 7))::numeric / 7) + 1)
+               AS zondagen
     FROM m
+    LEFT JOIN core.contract_tarief_jaar ct
+        ON ct.product_categorie = m.product_categorie AND ct.product_code = m.product_code AND ct.jaar = m.jaar
+    LEFT JOIN categorie_variant cv
+        ON m.product_code IS NULL AND cv.product_categorie = m.product_categorie AND cv.jaar = m.jaar
+    LEFT JOIN core.eenheid_omrekening o ON o.van = m.eenheid AND o.naar = ct.eenheid
+    LEFT JOIN gemiddelde g ON m.product_code IS NULL AND g.product_categorie = m.product_categorie
+), v AS (
+    SELECT c.*,
+           CASE WHEN c.uitvoeringsvariant = 'outputgericht' THEN
+                    CASE c.frequentie
+                        WHEN '1' THEN c.volume * c.dagen_in_maand
+                        WHEN '2' THEN c.volume * c.zondagen
+                        WHEN '4' THEN c.volume
+                        WHEN '6' THEN c.volume * c.dagen_in_maand / c.dagen_totaal::numeric
+                    END
+                ELSE
+                    CASE c.frequentie
+                        WHEN '1' THEN c.volume * c.dagen_in_maand
+                        WHEN '2' THEN c.volume * c.dagen_in_maand / 7.0
+                        WHEN '4' THEN c.volume * c.dagen_in_maand / c.dagen::numeric
+                        WHEN '6' THEN c.volume * c.dagen_in_maand / c.dagen_totaal::numeric
+                    END
+           END AS volume_maand
+    FROM c
+), b AS (
+    SELECT v.*,
+           CASE WHEN v.budget IS NOT NULL THEN 'budget'
+                WHEN v.volume IS NULL THEN CASE WHEN v.gemiddelde_bedrag IS NOT NULL THEN 'gemiddelde' ELSE 'geen' END
+                WHEN v.volume_maand IS NULL THEN 'niet_omrekenbaar'
+                WHEN v.eenheid = '83' THEN 'euro'
+                WHEN v.uitvoeringsvariant = 'taakgericht' THEN 'taakgericht'
+                WHEN v.tarief IS NULL THEN 'geen'
+                WHEN v.teller IS NULL THEN 'niet_omrekenbaar'
+                ELSE v.contract_bron
+           END AS tarief_bron
+    FROM v
 )
-SELECT v.gemeente, v.toewijzing_nummer, v.aanbieder, v.product_categorie, v.product_code, v.maand, v.jaar,
-       v.volume_maand AS volume,
-       round(CASE
-           WHEN v.volume IS NULL THEN v.budget * v.dagen_in_maand / v.dagen_totaal::numeric
-           ELSE v.volume_maand * CASE WHEN v.eenheid = '83' THEN 1
-                                      WHEN v.eenheid = '01' AND ct.eenheid = '04' THEN ct.tarief / 60.0
-                                      ELSE ct.tarief END
+SELECT b.gemeente, b.toewijzing_nummer, b.aanbieder, b.product_categorie, b.product_code, b.soort_toewijzing,
+       b.uitvoeringsvariant, b.maand, b.jaar, b.eenheid,
+       b.volume_maand AS volume,
+       CASE WHEN b.tarief_bron IN ('contract', 'geindexeerd') THEN b.tarief END AS tarief,
+       b.tarief_bron,
+       round(CASE b.tarief_bron
+           WHEN 'budget'      THEN b.budget * b.dagen_in_maand / b.dagen_totaal::numeric
+           WHEN 'gemiddelde'  THEN b.gemiddelde_bedrag * b.dagen_in_maand / b.dagen::numeric
+           WHEN 'euro'        THEN b.volume_maand
+           WHEN 'taakgericht' THEN 0
+           WHEN 'contract'    THEN b.volume_maand * b.tarief * b.teller / b.noemer
+           WHEN 'geindexeerd' THEN b.volume_maand * b.tarief * b.teller / b.noemer
        END)::bigint AS verplichting_bedrag
-FROM v
-LEFT JOIN core.contract_tarief_actueel ct
-    ON ct.jaar = v.jaar AND ct.product_categorie = v.product_categorie AND ct.product_code = v.product_code;
+FROM b;
 
 -- Written by jeugdhulp.forecast (chain-ladder on the declaration-lag triangle) before each refresh.
 CREATE TABLE IF NOT EXISTS mart.prognose_nog_te_declareren (
@@ -116,66 +193,122 @@ COMMENT ON COLUMN mart.prognose_backtest.werkelijk_bedrag IS 'Nu bekend bedrag i
 COMMENT ON COLUMN mart.prognose_backtest.fout_pct IS '(geschat - werkelijk) / werkelijk x 100.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS mart.pc_gemeente_maand AS
-WITH realisatie AS (
+WITH regel AS (
+    SELECT f.gemeente, f.product_categorie, f.maand, f.status, f.debet_credit, f.client_pseudoniem,
+           f.ingediend_bedrag_saldo, coalesce(ct.uitvoeringsvariant, 'inspanningsgericht') AS uitvoeringsvariant
+    FROM core.declaratie_regel_feit f
+    LEFT JOIN core.contract_tarief_jaar ct
+        ON ct.product_categorie = f.product_categorie AND ct.product_code = f.product_code
+       AND ct.jaar = extract(year FROM f.maand)
+), realisatie AS (
     SELECT gemeente, product_categorie, maand,
-           sum(ingediend_bedrag_saldo) FILTER (WHERE status <> 'rejected') AS realisatie_bedrag,
+           sum(ingediend_bedrag_saldo) FILTER (WHERE status = 'approved') AS toegekend_bedrag,
+           sum(ingediend_bedrag_saldo) FILTER (WHERE status = 'pending')  AS in_behandeling_bedrag,
+           sum(ingediend_bedrag_saldo)                                     AS ingediend_bedrag,
            count(DISTINCT client_pseudoniem) FILTER (WHERE status <> 'rejected' AND debet_credit = 'D') AS aantal_jeugdigen
-    FROM core.declaratie_regel_feit
+    FROM regel
     GROUP BY gemeente, product_categorie, maand
-), verplichting AS (
-    SELECT gemeente, product_categorie, maand, sum(verplichting_bedrag) AS verplichting_bedrag
+), tv AS (
+    SELECT gemeente, coalesce(product_categorie, 'generiek') AS product_categorie, maand, uitvoeringsvariant,
+           tarief_bron, verplichting_bedrag
     FROM core.toewijzing_verplichting_maand
+), verplichting AS (
+    SELECT gemeente, product_categorie, maand,
+           sum(verplichting_bedrag)                                         AS verplichting_bedrag,
+           sum(verplichting_bedrag) FILTER (WHERE tarief_bron = 'geindexeerd') AS geindexeerd_bedrag,
+           count(*) FILTER (WHERE verplichting_bedrag IS NULL)              AS zonder_waarde
+    FROM tv
     GROUP BY gemeente, product_categorie, maand
+), taak AS (
+    SELECT gemeente, product_categorie, periode_maand AS maand, sum(bedrag) AS bedrag
+    FROM core.contract_taakgericht_actueel
+    GROUP BY gemeente, product_categorie, periode_maand
+), variant AS (
+    SELECT gemeente, product_categorie, maand,
+           CASE WHEN count(DISTINCT uitvoeringsvariant) = 1 THEN min(uitvoeringsvariant) ELSE 'gemengd' END
+               AS uitvoeringsvariant
+    FROM (SELECT gemeente, product_categorie, maand, uitvoeringsvariant FROM regel
+          UNION ALL SELECT gemeente, product_categorie, maand, uitvoeringsvariant FROM tv
+          UNION ALL SELECT gemeente, product_categorie, maand, 'taakgericht' FROM taak) x
+    GROUP BY gemeente, product_categorie, maand
+), categorie_variant AS (   -- rows without any flow: the variant of the categorie's tariffs when unambiguous
+    SELECT product_categorie, jaar, min(uitvoeringsvariant) AS uitvoeringsvariant
+    FROM core.contract_tarief_jaar
+    GROUP BY product_categorie, jaar
+    HAVING count(DISTINCT uitvoeringsvariant) = 1
 ), begroting AS (
     SELECT gemeente, product_categorie, jaar, begroting FROM core.begroting_actueel
 ), jaren AS (
     SELECT gemeente, product_categorie, extract(year FROM maand)::smallint AS jaar FROM realisatie
     UNION SELECT gemeente, product_categorie, extract(year FROM maand)::smallint FROM verplichting
+    UNION SELECT gemeente, product_categorie, extract(year FROM maand)::smallint FROM taak
+    UNION SELECT gemeente, product_categorie, extract(year FROM maand)::smallint FROM mart.prognose_nog_te_declareren
     UNION SELECT gemeente, product_categorie, jaar FROM begroting
+), cel AS (
+    SELECT j.gemeente, g.gemeente_naam, p.maand, p.jaar, p.kwartaal, p.maand_nummer, j.product_categorie,
+           p.maand <= date_trunc('month', pd.peildatum) AS geleverd, pd.peildatum
+    FROM jaren j
+    JOIN core.gemeente g USING (gemeente)
+    JOIN core.periode p ON p.jaar = j.jaar
+    CROSS JOIN core.peildatum pd
 )
-SELECT j.gemeente,
-       g.gemeente_naam,
-       p.maand,
-       p.jaar,
-       p.kwartaal,
-       j.product_categorie,
+SELECT c.gemeente,
+       c.gemeente_naam,
+       c.maand,
+       c.jaar,
+       c.kwartaal,
+       c.product_categorie,
+       coalesce(va.uitvoeringsvariant, cv.uitvoeringsvariant, 'inspanningsgericht')  AS uitvoeringsvariant,
        -- a twelfth of the annual budget; December takes the rounding rest, so months add up to the year
-       (coalesce(b.begroting / 12 + CASE WHEN p.maand_nummer = 12 THEN b.begroting % 12 ELSE 0 END, 0))::bigint AS begroting_bedrag,
-       coalesce(r.realisatie_bedrag, 0)::bigint                                      AS realisatie_bedrag,
+       (coalesce(b.begroting / 12 + CASE WHEN c.maand_nummer = 12 THEN b.begroting % 12 ELSE 0 END, 0))::bigint AS begroting_bedrag,
+       (coalesce(r.toegekend_bedrag, 0) + CASE WHEN c.geleverd THEN coalesce(tk.bedrag, 0) ELSE 0 END)::bigint
+                                                                                     AS realisatie_bedrag,
+       coalesce(r.in_behandeling_bedrag, 0)::bigint                                  AS in_behandeling_bedrag,
+       coalesce(r.ingediend_bedrag, 0)::bigint                                       AS ingediend_bedrag,
+       coalesce(tk.bedrag, 0)::bigint                                                AS taakgericht_bedrag,
        coalesce(f.nog_te_declareren_bedrag, 0)::bigint                               AS nog_te_declareren_bedrag,
-       coalesce(v.verplichting_bedrag, 0)::bigint                                    AS verplichting_bedrag,
-       (CASE WHEN p.maand <= date_trunc('month', pd.peildatum)
-             THEN coalesce(r.realisatie_bedrag, 0) + coalesce(f.nog_te_declareren_bedrag, 0)
-             ELSE coalesce(v.verplichting_bedrag, 0) END)::bigint                    AS prognose_bedrag,
+       (coalesce(v.verplichting_bedrag, 0) + coalesce(tk.bedrag, 0))::bigint         AS verplichting_bedrag,
+       coalesce(v.geindexeerd_bedrag, 0)::bigint                                     AS verplichting_geindexeerd_bedrag,
+       coalesce(v.zonder_waarde, 0)::integer                                         AS aantal_verplichting_zonder_waarde,
+       (CASE WHEN c.geleverd
+             THEN coalesce(r.toegekend_bedrag, 0) + coalesce(tk.bedrag, 0) + coalesce(r.in_behandeling_bedrag, 0)
+                  + coalesce(f.nog_te_declareren_bedrag, 0)
+             ELSE coalesce(v.verplichting_bedrag, 0) + coalesce(tk.bedrag, 0) END)::bigint AS prognose_bedrag,
        coalesce(r.aantal_jeugdigen, 0)::integer                                      AS aantal_jeugdigen,
-       p.maand <= date_trunc('month', pd.peildatum)                                  AS geleverd,
-       pd.peildatum
-FROM jaren j
-JOIN core.gemeente g USING (gemeente)
-JOIN core.periode p ON p.jaar = j.jaar
-CROSS JOIN core.peildatum pd
-LEFT JOIN begroting b ON b.gemeente = j.gemeente AND b.product_categorie = j.product_categorie AND b.jaar = j.jaar
-LEFT JOIN realisatie r ON r.gemeente = j.gemeente AND r.product_categorie = j.product_categorie AND r.maand = p.maand
-LEFT JOIN verplichting v ON v.gemeente = j.gemeente AND v.product_categorie = j.product_categorie AND v.maand = p.maand
+       c.geleverd,
+       c.peildatum
+FROM cel c
+LEFT JOIN begroting b ON b.gemeente = c.gemeente AND b.product_categorie = c.product_categorie AND b.jaar = c.jaar
+LEFT JOIN realisatie r ON r.gemeente = c.gemeente AND r.product_categorie = c.product_categorie AND r.maand = c.maand
+LEFT JOIN verplichting v ON v.gemeente = c.gemeente AND v.product_categorie = c.product_categorie AND v.maand = c.maand
+LEFT JOIN taak tk ON tk.gemeente = c.gemeente AND tk.product_categorie = c.product_categorie AND tk.maand = c.maand
+LEFT JOIN variant va ON va.gemeente = c.gemeente AND va.product_categorie = c.product_categorie AND va.maand = c.maand
+LEFT JOIN categorie_variant cv ON cv.product_categorie = c.product_categorie AND cv.jaar = c.jaar
 LEFT JOIN mart.prognose_nog_te_declareren f
-    ON f.gemeente = j.gemeente AND f.product_categorie = j.product_categorie AND f.maand = p.maand
+    ON f.gemeente = c.gemeente AND f.product_categorie = c.product_categorie AND f.maand = c.maand
 WITH NO DATA;
 CREATE UNIQUE INDEX IF NOT EXISTS pc_gemeente_maand_uq ON mart.pc_gemeente_maand (gemeente, maand, product_categorie);
 
 COMMENT ON MATERIALIZED VIEW mart.pc_gemeente_maand IS
-    'Planning & control per gemeente, maand en productcategorie: begroting, realisatie (gedeclareerd, zonder afgewezen regels), nog te declareren (prognose late declaraties), verplichtingen uit toewijzingen en prognose. Voorlopig: voor afgesloten maanden zie mart.pc_gemeente_maand_vastgesteld.';
+    'Planning & control per gemeente, maand en productcategorie: begroting, realisatie (toegekend netto), in behandeling, ingediend, nog te declareren (prognose late declaraties), verplichtingen uit toewijzingen en taakgerichte maandbedragen, en prognose, met de uitvoeringsvariant. Voorlopig: voor afgesloten maanden zie mart.pc_gemeente_maand_vastgesteld.';
 COMMENT ON COLUMN mart.pc_gemeente_maand.gemeente IS 'CBS-gemeentecode (4 cijfers).';
 COMMENT ON COLUMN mart.pc_gemeente_maand.gemeente_naam IS 'Naam van de gemeente.';
 COMMENT ON COLUMN mart.pc_gemeente_maand.maand IS 'Eerste dag van de maand (van levering voor de realisatie).';
 COMMENT ON COLUMN mart.pc_gemeente_maand.jaar IS 'Begrotingsjaar.';
 COMMENT ON COLUMN mart.pc_gemeente_maand.kwartaal IS 'Kwartaal (1-4), voor de bestuursrapportage per kwartaal.';
-COMMENT ON COLUMN mart.pc_gemeente_maand.product_categorie IS 'ProductCategorie (JZ020); de begroting is per productcategorie (contractwerkboek).';
+COMMENT ON COLUMN mart.pc_gemeente_maand.product_categorie IS 'ProductCategorie (JZ020); de begroting is per productcategorie (contractwerkboek). ''generiek'' = generieke toewijzingen (alleen een Budget, geen categorie).';
+COMMENT ON COLUMN mart.pc_gemeente_maand.uitvoeringsvariant IS 'Uitvoeringsvariant van de bedragen in deze rij: inspanningsgericht (volume x tarief), outputgericht (product per periode x tarief) of taakgericht (vast maandbedrag, geen declaraties), volgens het contractwerkboek; gemengd als in deze rij meer dan één variant voorkomt.';
 COMMENT ON COLUMN mart.pc_gemeente_maand.begroting_bedrag IS 'Een twaalfde van de jaarbegroting in eurocent (december krijgt de afrondingsrest).';
-COMMENT ON COLUMN mart.pc_gemeente_maand.realisatie_bedrag IS 'Gedeclareerd in eurocent voor zorg geleverd in deze maand: debet min credit, afgewezen regels niet meegeteld.';
-COMMENT ON COLUMN mart.pc_gemeente_maand.nog_te_declareren_bedrag IS 'Geschat nog te declareren bedrag in eurocent (late declaraties, chain-ladder; mart.prognose_nog_te_declareren); negatief als per saldo nog creditering verwacht wordt.';
-COMMENT ON COLUMN mart.pc_gemeente_maand.verplichting_bedrag IS 'Waarde in eurocent van de zorg die in actuele toewijzingen voor deze maand is toegewezen (volume x contracttarief of Budget, naar rato per dag).';
-COMMENT ON COLUMN mart.pc_gemeente_maand.prognose_bedrag IS 'Verwachte kosten in eurocent: realisatie + nog te declareren tot en met de maand van de peildatum, daarna de verplichting.';
-COMMENT ON COLUMN mart.pc_gemeente_maand.aantal_jeugdigen IS 'Aantal unieke jeugdigen met een niet-afgewezen debetregel voor deze maand en productcategorie.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.realisatie_bedrag IS 'Realisatie = TOEGEKEND in eurocent voor zorg geleverd in deze maand: debet min credit van de regels die de gemeente met een JW325 heeft toegekend, plus voor taakgerichte zorg het vaste maandbedrag (als de maand geleverd is). Niet beantwoorde regels: in_behandeling_bedrag; afgewezen regels tellen nooit mee.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.in_behandeling_bedrag IS 'IN BEHANDELING in eurocent: debet min credit van de regels voor deze maand waarop nog geen JW325 is ontvangen.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.ingediend_bedrag IS 'INGEDIEND in eurocent, ter referentie: debet min credit van alle ingediende regels voor deze maand, ook afgewezen en in behandeling.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.taakgericht_bedrag IS 'Vast maandbedrag in eurocent voor taakgerichte zorg (contractwerkboek, tabblad taakgericht); zit in realisatie (geleverde maanden), verplichting en prognose.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.nog_te_declareren_bedrag IS 'NOG TE DECLAREREN in eurocent: geschat bedrag dat voor deze maand nog ingediend gaat worden (late declaraties; mart.prognose_nog_te_declareren); negatief als per saldo nog creditering verwacht wordt.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.verplichting_bedrag IS 'VERPLICHTING in eurocent: waarde van de zorg in actuele toewijzingen voor deze maand (core.toewijzing_verplichting_maand: volume x contracttarief of geïndexeerd tarief, Budget of gemiddelde, naar rato per dag) plus het taakgerichte maandbedrag.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.verplichting_geindexeerd_bedrag IS 'Deel van verplichting_bedrag in eurocent dat gewaardeerd is met een geïndexeerd tarief (geen contracttarief voor dit jaar: laatst bekende tarief x indexatie).';
+COMMENT ON COLUMN mart.pc_gemeente_maand.aantal_verplichting_zonder_waarde IS 'Aantal toewijzing-maanden dat niet gewaardeerd kon worden (geen tarief of gemiddelde bekend, of eenheden niet om te rekenen; core.toewijzing_verplichting_maand.tarief_bron): de verplichting is dan te laag.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.prognose_bedrag IS 'PROGNOSE in eurocent: realisatie (toegekend) + in behandeling + nog te declareren tot en met de maand van de peildatum, daarna de verplichting.';
+COMMENT ON COLUMN mart.pc_gemeente_maand.aantal_jeugdigen IS 'Aantal unieke jeugdigen met een niet-afgewezen debetregel (toegekend of in behandeling) voor deze maand en productcategorie.';
 COMMENT ON COLUMN mart.pc_gemeente_maand.geleverd IS 'Waar als de maand niet na de maand van de peildatum ligt (realisatie), onwaar voor toekomstige maanden (verplichting).';
 COMMENT ON COLUMN mart.pc_gemeente_maand.peildatum IS 'Stand van de data: de laatste DeclaratieDagtekening.';
 
@@ -184,6 +317,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS mart.pc_gemeente_jaar AS
 WITH jaar AS (
     SELECT gemeente, gemeente_naam, jaar,
            sum(begroting_bedrag) AS begroting_bedrag, sum(realisatie_bedrag) AS realisatie_bedrag,
+           sum(in_behandeling_bedrag) AS in_behandeling_bedrag, sum(ingediend_bedrag) AS ingediend_bedrag,
+           sum(taakgericht_bedrag) AS taakgericht_bedrag,
            sum(nog_te_declareren_bedrag) AS nog_te_declareren_bedrag,
            sum(verplichting_bedrag) FILTER (WHERE NOT geleverd) AS verplichting_rest_jaar_bedrag,
            sum(prognose_bedrag) AS prognose_bedrag
@@ -216,6 +351,9 @@ SELECT m.gemeente,
        m.jaar::smallint                                                                  AS jaar,
        m.begroting_bedrag::bigint                                                        AS begroting_bedrag,
        m.realisatie_bedrag::bigint                                                       AS realisatie_bedrag,
+       m.in_behandeling_bedrag::bigint                                                   AS in_behandeling_bedrag,
+       m.ingediend_bedrag::bigint                                                        AS ingediend_bedrag,
+       m.taakgericht_bedrag::bigint                                                      AS taakgericht_bedrag,
        m.nog_te_declareren_bedrag::bigint                                                AS nog_te_declareren_bedrag,
        coalesce(m.verplichting_rest_jaar_bedrag, 0)::bigint                              AS verplichting_rest_jaar_bedrag,
        m.prognose_bedrag::bigint                                                         AS prognose_bedrag,
@@ -226,6 +364,8 @@ SELECT m.gemeente,
        m.bevolking_jaar::smallint                                                        AS bevolking_jaar,
        round(1000.0 * m.aantal_jeugdigen / NULLIF(m.aantal_0_17, 0), 1)                  AS jeugdigen_per_1000,
        round(1000.0 * sum(m.aantal_jeugdigen) OVER w / NULLIF(sum(m.aantal_0_17) OVER w, 0), 1) AS regio_jeugdigen_per_1000,
+       round(m.realisatie_bedrag / NULLIF(m.aantal_0_17, 0))::bigint                     AS realisatie_per_inwoner_0_17_bedrag,
+       round(sum(m.realisatie_bedrag) OVER w / NULLIF(sum(m.aantal_0_17) OVER w, 0))::bigint AS regio_realisatie_per_inwoner_0_17_bedrag,
        round(m.prognose_bedrag / NULLIF(m.aantal_0_17, 0))::bigint                       AS prognose_per_inwoner_0_17_bedrag,
        round(sum(m.prognose_bedrag) OVER w / NULLIF(sum(m.aantal_0_17) OVER w, 0))::bigint AS regio_prognose_per_inwoner_0_17_bedrag,
        (SELECT c.per_1000_0_22 FROM cbs_gm c WHERE c.gemeente = m.gemeente AND c.jaar <= m.jaar
@@ -237,15 +377,18 @@ WITH NO DATA;
 CREATE UNIQUE INDEX IF NOT EXISTS pc_gemeente_jaar_uq ON mart.pc_gemeente_jaar (gemeente, jaar);
 
 COMMENT ON MATERIALIZED VIEW mart.pc_gemeente_jaar IS
-    'Planning & control per gemeente en jaar: begroting, realisatie, nog te declareren, resterende verplichtingen en prognose jaareinde, per 1 000 jongeren van 0-17 jaar naast de regio en CBS.';
+    'Planning & control per gemeente en jaar: begroting, realisatie (toegekend), in behandeling, ingediend, nog te declareren, resterende verplichtingen en prognose jaareinde, per 1 000 jongeren van 0-17 jaar naast de regio en CBS.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.gemeente IS 'CBS-gemeentecode (4 cijfers).';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.gemeente_naam IS 'Naam van de gemeente.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.jaar IS 'Begrotingsjaar.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.begroting_bedrag IS 'Jaarbegroting jeugdhulp (alle productcategorieën) in eurocent.';
-COMMENT ON COLUMN mart.pc_gemeente_jaar.realisatie_bedrag IS 'Gedeclareerd tot de peildatum in eurocent (debet min credit, zonder afgewezen regels).';
-COMMENT ON COLUMN mart.pc_gemeente_jaar.nog_te_declareren_bedrag IS 'Geschat nog te declareren voor al geleverde maanden, in eurocent (chain-ladder).';
-COMMENT ON COLUMN mart.pc_gemeente_jaar.verplichting_rest_jaar_bedrag IS 'Verplichtingen uit actuele toewijzingen voor de maanden na de peildatum, in eurocent.';
-COMMENT ON COLUMN mart.pc_gemeente_jaar.prognose_bedrag IS 'Prognose jaareinde in eurocent: realisatie + nog te declareren + resterende verplichtingen.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.realisatie_bedrag IS 'Realisatie = TOEGEKEND tot de peildatum in eurocent: debet min credit van de door de gemeente toegekende regels (JW325) plus taakgerichte maandbedragen van geleverde maanden.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.in_behandeling_bedrag IS 'IN BEHANDELING in eurocent: debet min credit van de regels zonder JW325.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.ingediend_bedrag IS 'INGEDIEND in eurocent, ter referentie: debet min credit van alle ingediende regels (ook afgewezen).';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.taakgericht_bedrag IS 'Vaste maandbedragen voor taakgerichte zorg over het hele jaar, in eurocent (contractwerkboek).';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.nog_te_declareren_bedrag IS 'NOG TE DECLAREREN in eurocent: geschat nog in te dienen bedrag voor al geleverde maanden.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.verplichting_rest_jaar_bedrag IS 'VERPLICHTING in eurocent uit actuele toewijzingen en taakgerichte maandbedragen voor de maanden na de peildatum.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.prognose_bedrag IS 'PROGNOSE jaareinde in eurocent: realisatie (toegekend) + in behandeling + nog te declareren + resterende verplichtingen.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.prognose_min_begroting_bedrag IS 'Prognose min begroting in eurocent (positief = overschrijding).';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.prognose_begroting_pct IS 'Prognose als percentage van de begroting.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.aantal_jeugdigen IS 'Aantal unieke jeugdigen met een niet-afgewezen declaratie in het jaar.';
@@ -253,18 +396,22 @@ COMMENT ON COLUMN mart.pc_gemeente_jaar.inwoners_0_17 IS 'Inwoners van 0-17 jaar
 COMMENT ON COLUMN mart.pc_gemeente_jaar.bevolking_jaar IS 'Het CBS-jaar waarvan inwoners_0_17 komt.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.jeugdigen_per_1000 IS 'Jeugdigen in zorg (iJw-declaraties) per 1 000 inwoners van 0-17 jaar.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.regio_jeugdigen_per_1000 IS 'Hetzelfde voor alle gemeenten samen (de regio), ter vergelijking.';
-COMMENT ON COLUMN mart.pc_gemeente_jaar.prognose_per_inwoner_0_17_bedrag IS 'Prognose jaareinde per inwoner van 0-17 jaar, in eurocent.';
-COMMENT ON COLUMN mart.pc_gemeente_jaar.regio_prognose_per_inwoner_0_17_bedrag IS 'Hetzelfde voor de regio, in eurocent.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.realisatie_per_inwoner_0_17_bedrag IS 'Realisatie (TOEGEKEND) per inwoner van 0-17 jaar, in eurocent.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.regio_realisatie_per_inwoner_0_17_bedrag IS 'Hetzelfde voor de regio (toegekend), in eurocent.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.prognose_per_inwoner_0_17_bedrag IS 'PROGNOSE jaareinde per inwoner van 0-17 jaar, in eurocent.';
+COMMENT ON COLUMN mart.pc_gemeente_jaar.regio_prognose_per_inwoner_0_17_bedrag IS 'Hetzelfde voor de regio (prognose), in eurocent.';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.cbs_gemeente_per_1000_0_22 IS 'CBS: jongeren met jeugdzorg in natura per 1 000 jongeren van 0-22 jaar in deze gemeente (laatste beschikbare jaar tot en met dit jaar; woonplaatsbeginsel).';
 COMMENT ON COLUMN mart.pc_gemeente_jaar.cbs_nederland_per_1000_0_22 IS 'CBS: hetzelfde voor Nederland, de landelijke benchmark.';
 
 -- Closed months frozen, open months provisional; a later correction shows as a difference.
 CREATE OR REPLACE VIEW mart.pc_gemeente_maand_vastgesteld AS
-SELECT m.gemeente, m.gemeente_naam, m.maand, m.jaar, m.kwartaal, m.product_categorie,
+SELECT m.gemeente, m.gemeente_naam, m.maand, m.jaar, m.kwartaal, m.product_categorie, m.uitvoeringsvariant,
        CASE WHEN a.maand IS NULL THEN 'voorlopig' ELSE 'afgesloten' END               AS status,
        a.gesloten_op,
        coalesce(c.begroting_bedrag, m.begroting_bedrag)                               AS begroting_bedrag,
        coalesce(c.realisatie_bedrag, CASE WHEN a.maand IS NULL THEN m.realisatie_bedrag ELSE 0 END)               AS realisatie_bedrag,
+       coalesce(c.in_behandeling_bedrag, CASE WHEN a.maand IS NULL THEN m.in_behandeling_bedrag ELSE 0 END)       AS in_behandeling_bedrag,
+       coalesce(c.ingediend_bedrag, CASE WHEN a.maand IS NULL THEN m.ingediend_bedrag ELSE 0 END)                 AS ingediend_bedrag,
        coalesce(c.nog_te_declareren_bedrag, CASE WHEN a.maand IS NULL THEN m.nog_te_declareren_bedrag ELSE 0 END) AS nog_te_declareren_bedrag,
        coalesce(c.verplichting_bedrag, CASE WHEN a.maand IS NULL THEN m.verplichting_bedrag ELSE 0 END)           AS verplichting_bedrag,
        coalesce(c.aantal_jeugdigen, CASE WHEN a.maand IS NULL THEN m.aantal_jeugdigen ELSE 0 END)                 AS aantal_jeugdigen,
@@ -281,12 +428,15 @@ COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.gemeente_naam IS 'Naam van 
 COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.maand IS 'Eerste dag van de maand.';
 COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.jaar IS 'Begrotingsjaar.';
 COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.kwartaal IS 'Kwartaal (1-4).';
-COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.product_categorie IS 'ProductCategorie (JZ020).';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.product_categorie IS 'ProductCategorie (JZ020); ''generiek'' = generieke toewijzingen.';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.uitvoeringsvariant IS 'Uitvoeringsvariant van de bedragen in deze rij (inspanningsgericht, outputgericht, taakgericht of gemengd), zie mart.pc_gemeente_maand.';
 COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.status IS 'afgesloten (cijfers bevroren, core.pc_afsluiting) of voorlopig.';
 COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.gesloten_op IS 'Moment van afsluiten; leeg als de maand voorlopig is.';
 COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.begroting_bedrag IS 'Begroting voor de maand in eurocent (bij afsluiten vastgelegd).';
-COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.realisatie_bedrag IS 'Realisatie in eurocent: bij afsluiten vastgelegd, anders actueel.';
-COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.nog_te_declareren_bedrag IS 'Nog te declareren in eurocent: bij afsluiten vastgelegd, anders actueel.';
-COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.verplichting_bedrag IS 'Verplichting in eurocent: bij afsluiten vastgelegd, anders actueel.';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.realisatie_bedrag IS 'Realisatie = TOEGEKEND in eurocent (plus taakgerichte maandbedragen): bij afsluiten vastgelegd, anders actueel.';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.in_behandeling_bedrag IS 'IN BEHANDELING in eurocent (ingediend, nog geen JW325): bij afsluiten vastgelegd, anders actueel.';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.ingediend_bedrag IS 'INGEDIEND in eurocent (alle regels, ook afgewezen), ter referentie: bij afsluiten vastgelegd, anders actueel.';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.nog_te_declareren_bedrag IS 'NOG TE DECLAREREN in eurocent (schatting): bij afsluiten vastgelegd, anders actueel.';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.verplichting_bedrag IS 'VERPLICHTING in eurocent: bij afsluiten vastgelegd, anders actueel.';
 COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.aantal_jeugdigen IS 'Aantal unieke jeugdigen: bij afsluiten vastgelegd, anders actueel.';
-COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.correctie_na_afsluiting_bedrag IS 'Actuele realisatie min de vastgelegde realisatie in eurocent: correcties (late declaraties, credits, afwijzingen) na het afsluiten.';
+COMMENT ON COLUMN mart.pc_gemeente_maand_vastgesteld.correctie_na_afsluiting_bedrag IS 'Actuele realisatie (toegekend) min de vastgelegde realisatie in eurocent: correcties (late toekenningen, credits, afwijzingen) na het afsluiten.';
