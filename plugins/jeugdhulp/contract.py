@@ -610,40 +610,61 @@ def write_workbook(path: str | Path, data: ContractData) -> Path:
     return path
 
 
-def demo_data(year: int = 2025, providers: int = 12, clients: int = 9000) -> ContractData:
+def demo_data(year: int | None = None, providers: int = 12, clients: int = 9000, *, seed: int = 2025,
+              profile: str = "steady") -> ContractData:
     """Contract master data consistent with the synthetic region (``jeugdhulp.synth``).
 
-    The providers of ``synth.aanbieders(providers)``, the tariffs of ``synth.CATALOGUS`` (the
-    ones the synthetic declarations use), ceilings by each provider's share of the clients and a
-    begroting per gemeente × categorie proportional to the gemeente's size and the categorie's
-    weight × tariff in the catalogue (about € 9.000 per youth per year, roughly the synthetic spend).
+    ``year`` defaults to synth's (the last complete year). What the generator delivers with these
+    arguments (``synth.simuleer``; the demo's default seed) calibrates the money:
+
+    * aanbieders: ``synth.aanbieders(providers)``, contracted from ``year - 1`` to ``year + 1``;
+    * tarieven: every product of ``synth.CATALOGUS`` for ``year - 1`` and ``year`` with its
+      uitvoeringsvariant, at the tariffs the declarations use (``synth.tarief``: indexed every
+      1 January); taakgericht products without tariff (paid by lump sums);
+    * indexatie: ``year + 1`` at ``synth.INDEXATIE_PROMILLE``;
+    * taakgericht: per month, gemeente, aanbieder and categorie one twelfth of the value of the
+      taakgericht care the generator delivers in the year;
+    * begroting per gemeente × categorie: the approved spend the generator gives for it plus the
+      lump sums, times a deviation of -5 % to +8 % (fixed per cell and year) so that some budget
+      lines are over- and some underspent; at least € 1.000;
+    * plafonds: each provider's approved spend plus lump sums, plus 10 %.
     """
+    import random
+
     from jeugdhulp import synth
 
+    year = synth.standaard_jaar() if year is None else year
+    s = synth.simuleer(seed=seed, year=year, clients=clients, providers=providers, profile=profile)
     data = ContractData()
     aanbieders = synth.aanbieders(providers)
     for a in aanbieders:
         data.aanbieders.append((a.agb, a.naam, dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)))
-    seen = set()
-    for p in synth.CATALOGUS:
-        if (p.categorie, p.code) not in seen:
-            seen.add((p.categorie, p.code))
-            data.tarieven.append((year, p.categorie, p.code, p.eenheid, p.tarief))
-    totaal = clients * 900_000  # cents: ~ € 9.000 per youth per year
-    gewicht_a = sum(a.gewicht for a in aanbieders)
-    for a in aanbieders:  # 10 % headroom above the expected share
-        data.plafonds.append((year, a.agb, round(totaal * 1.1 * a.gewicht / gewicht_a / 100_000) * 100_000))
-    categorie_gewicht: dict[str, int] = {}
-    for p in synth.CATALOGUS:
-        categorie_gewicht[p.categorie] = categorie_gewicht.get(p.categorie, 0) + p.gewicht * (p.tarief or 10_000)
-    som_c = sum(categorie_gewicht.values())
-    som_g = sum(g.gewicht for g in synth.ijsselland())
+    for jaar in (year - 1, year):
+        for p in synth.CATALOGUS:
+            taak = p.variant == TAAKGERICHT
+            data.tarieven.append((jaar, p.categorie, p.code, p.eenheid, None if taak else synth.tarief(p, jaar),
+                                  p.variant))
+    data.indexatie.append((year + 1, synth.INDEXATIE_PROMILLE))
+    per_gemeente: dict[tuple[str, str], int] = dict(s.toegekend_per_categorie)
+    per_aanbieder: dict[str, int] = dict(s.toegekend_per_aanbieder)
+    for (gemeente, agb, categorie), waarde in sorted(s.taakgericht_bedrag.items()):
+        maandbedrag = round(waarde / 12)
+        for maand in range(1, 13):
+            data.taakgericht.append((year, maand, gemeente, agb, categorie, maandbedrag))
+        per_gemeente[gemeente, categorie] = per_gemeente.get((gemeente, categorie), 0) + 12 * maandbedrag
+        per_aanbieder[agb] = per_aanbieder.get(agb, 0) + 12 * maandbedrag
+    for a in aanbieders:  # 10 % headroom above the provider's spend
+        data.plafonds.append((year, a.agb, round(per_aanbieder.get(a.agb, 0) * 1.1 / 100_000) * 100_000))
+    afwijking = random.Random(f"begroting {year}")
+    categorieen = sorted({p.categorie for p in synth.CATALOGUS})
     for g in synth.ijsselland():
-        for categorie, w in sorted(categorie_gewicht.items()):
-            data.begroting.append((year, g.code, categorie, round(totaal * g.gewicht / som_g * w / som_c / 100) * 100))
+        for categorie in categorieen:
+            bedrag = per_gemeente.get((g.code, categorie), 0) * afwijking.uniform(0.95, 1.08)
+            data.begroting.append((year, g.code, categorie, max(100_000, round(bedrag / 10_000) * 10_000)))
     return data
 
 
-def generate_demo_workbook(path: str | Path, year: int = 2025, *, providers: int = 12, clients: int = 9000) -> Path:
+def generate_demo_workbook(path: str | Path, year: int | None = None, *, providers: int = 12,
+                           clients: int = 9000, seed: int = 2025, profile: str = "steady") -> Path:
     """A filled workbook for the synthetic region (see :func:`demo_data`)."""
-    return write_workbook(path, demo_data(year, providers, clients))
+    return write_workbook(path, demo_data(year, providers, clients, seed=seed, profile=profile))

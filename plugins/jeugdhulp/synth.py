@@ -151,7 +151,7 @@ TWO_PRODUCTS_SHARE = 0.3  # share of jeugdhulp-zonder-verblijf trajecten with tw
 VOT_SHARE = 0.30  # share of trajecten that start with a JW315
 VOT_REJECTED_SHARE = 0.03  # of those: an earlier JW315 was rejected (JW319 VerzoekAntwoord 1)
 VOT_INVESTIGATION_SHARE = 0.02  # of those: JW319 VerzoekAntwoord 2 before the JW301
-VOW_SHARE = 0.03  # share of youths sending a JW317
+VOW_SHARE = 0.05  # share of youths asking for a JW317 (sent when a toewijzing can still change in the year)
 VOW_HONOURED_SHARE = 0.7  # share of JW317 honoured with a JW301 (the rest: JW319)
 SAME_START_SHARE = 0.7  # share of trajecten whose products start on the same day
 START_CORRECTION_SHARE = 0.01  # share of starts corrected (3 + 1)
@@ -931,11 +931,13 @@ class _Generator:
             t.start = min(t.ingang + timedelta(days=dagen), t.eind or self.jaar_eind, self.jaar_eind)
 
         alle = list(toewijzingen)
-        if vow and all(t.eind is not None for t in toewijzingen):
+        # not when an open-ended toewijzing is ended in the year (its JW301 could precede the VOW's)
+        if vow and all(zorg_eind[t.nummer] is None or zorg_eind[t.nummer] > self.jaar_eind for t in toewijzingen):
             nieuw = self._vow(client, aanbieder_.agb, toewijzingen)
             if nieuw is not None:
                 alle.append(nieuw)
-                zorg_eind[nieuw.nummer] = None
+                oud = next(t for t in toewijzingen if t.reden_wijziging == "12")
+                zorg_eind[nieuw.nummer] = zorg_eind[oud.nummer]
         self._starts_en_stops(client, aanbieder_.agb, alle, zorg_eind)
         return alle
 

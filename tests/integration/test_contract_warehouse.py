@@ -24,13 +24,13 @@ def test_demo_workbook_loads_as_version_1(conn, tmp_path):
     assert result.loaded and result.versie_id == 1
     assert result.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert counts(conn) == {"core.contract_versie": 1, "core.contract_aanbieder": 12,
-                            "core.contract_tarief": len(synth.CATALOGUS), "core.contract_plafond": 12,
+                            "core.contract_tarief": 2 * len(synth.CATALOGUS), "core.contract_plafond": 12,
                             "core.begroting": 11 * len({p.categorie for p in synth.CATALOGUS})}
     versie = conn.execute("SELECT versie_id, file_sha256, bestandsnaam, geladen_op IS NOT NULL "
                           "FROM core.contract_versie").fetchone()
     assert versie == (1, result.file_sha256, "contract_2025.xlsx", True)
-    assert conn.execute("SELECT tarief, eenheid FROM core.contract_tarief_actueel WHERE product_code = '45A03'"
-                        ).fetchone() == (10_450, "04")
+    assert conn.execute("SELECT tarief, eenheid FROM core.contract_tarief_actueel WHERE product_code = '45A03' "
+                        "AND jaar = 2025").fetchone() == (10_450, "04")
     assert conn.execute("SELECT tarief FROM core.contract_tarief_actueel WHERE product_code = '50A01'"
                         ).fetchone() == (None,)
 
@@ -54,6 +54,7 @@ def test_new_version_becomes_current_and_old_versions_are_kept(conn, tmp_path):
     data.tarieven = [(*t[:4], None if t[4] is None else t[4] + 100, *t[5:]) for t in data.tarieven if t[0] == 2025]
     data.aanbieders = data.aanbieders[:10]
     data.plafonds = data.plafonds[:10]
+    data.taakgericht = [t for t in data.taakgericht if t[3] in {a[0] for a in data.aanbieders}]
     v2 = contract.load(conn, contract.write_workbook(tmp_path / "v2.xlsx", data))
     assert v2.loaded and v2.versie_id == v1.versie_id + 1
     assert conn.execute("SELECT versie_id FROM core.contract_versie_actueel").fetchone() == (v2.versie_id,)
@@ -63,8 +64,8 @@ def test_new_version_becomes_current_and_old_versions_are_kept(conn, tmp_path):
     assert conn.execute("SELECT count(*) FROM core.contract_plafond_actueel").fetchone() == (10,)
     assert conn.execute("SELECT count(DISTINCT versie_id) FROM core.contract_tarief_actueel").fetchone() == (1,)
     # history stays
-    assert conn.execute("SELECT tarief FROM core.contract_tarief WHERE versie_id = %s AND product_code = '45A03'",
-                        (v1.versie_id,)).fetchone() == (10_450,)
+    assert conn.execute("SELECT tarief FROM core.contract_tarief WHERE versie_id = %s AND product_code = '45A03' "
+                        "AND jaar = 2025", (v1.versie_id,)).fetchone() == (10_450,)
     # re-delivering the old file does not bring it back
     assert contract.load(conn, tmp_path / "v1.xlsx").loaded is False
     assert conn.execute("SELECT versie_id FROM core.contract_versie_actueel").fetchone() == (v2.versie_id,)
@@ -115,7 +116,8 @@ def test_dag_task_logic_picks_newest_workbook(conn, db_url, tmp_path, monkeypatc
     assert config.contract_dir() == tmp_path
     assert contract.newest_workbook(config.contract_dir()) == new
     assert contract.load(conn, contract.newest_workbook(config.contract_dir())).loaded
-    assert conn.execute("SELECT DISTINCT jaar FROM core.contract_tarief_actueel").fetchall() == [(2025,)]
+    # the demo workbook of a year holds that year's tariffs and the year before (the old one: 2023-2024)
+    assert conn.execute("SELECT min(jaar), max(jaar) FROM core.contract_tarief_actueel").fetchone() == (2024, 2025)
 
 
 def _workbook_data(tarieven, indexatie=(), taakgericht=()) -> contract.ContractData:

@@ -199,13 +199,20 @@ def test_committed_template_is_current(tmp_path):
 def test_demo_workbook_matches_the_synthetic_region(tmp_path):
     data = contract.read_workbook(contract.generate_demo_workbook(tmp_path / "demo.xlsx", 2025))
     assert [a[0] for a in data.aanbieders] == [a.agb for a in synth.aanbieders(12)]
-    assert {(t[1], t[2]): t[4] for t in data.tarieven} == {(p.categorie, p.code): p.tarief for p in synth.CATALOGUS}
+    # two tariff years (the declarations' tariffs, indexed on 1 January) and an indexation for the next
+    for jaar in (2024, 2025):
+        assert {(t[1], t[2]): (t[4], t[5]) for t in data.tarieven if t[0] == jaar} == {
+            (p.categorie, p.code): (None if p.variant == "taakgericht" else synth.tarief(p, jaar), p.variant)
+            for p in synth.CATALOGUS}
+    assert data.indexatie == [(2026, synth.INDEXATIE_PROMILLE)]
+    assert {t[5] for t in data.tarieven} == set(synth.UITVOERINGSVARIANTEN)
+    assert data.taakgericht and {t[1] for t in data.taakgericht} == set(range(1, 13))
     assert {b[1] for b in data.begroting} == set(GEMEENTEN)
     per_gemeente = {}
     for _, g, _, cents in data.begroting:
         per_gemeente[g] = per_gemeente.get(g, 0) + cents
     assert per_gemeente["0193"] > per_gemeente["0150"] > per_gemeente["0180"]  # Zwolle > Deventer > Staphorst
-    assert all(t[0] == 2025 for t in data.tarieven + data.plafonds + data.begroting)
+    assert all(t[0] == 2025 for t in data.plafonds + data.begroting + data.taakgericht)
 
 
 def test_newest_workbook_ignores_lock_files(tmp_path):
