@@ -8,8 +8,15 @@
   euro number format; written in openpyxl's streaming write-only mode) and a sheet ``kolommen``
   describing every column from the mart's ``COMMENT ON``.
 
-A column holds euro cents when it is an integer column whose name contains ``bedrag``,
-``tarief``, ``plafond`` or ``begroting``, or whose comment mentions ``eurocent``.
+**The unit of a column comes from the catalogue, never from its name.** The catalogue is the
+mart's own documentation (``COMMENT ON COLUMN``, required for every mart column):
+
+* an integer column whose comment says ``eurocent`` holds euro cents: exported as euros (CSV
+  ``1234,56``, XLSX a number with a euro format, header suffix `` (euro)``);
+* a column whose comment says ``in de eenheid van kolom <x>`` is a volume whose unit is given per
+  row by column ``<x>`` (WJ756 Eenheid): in a row with Eenheid 83 (euro's) the volume is an amount
+  in cents and is exported as euros, otherwise as a whole number;
+* any other integer (a count such as ``aantal_tariefafwijkingen``, a year) is a plain whole number.
 """
 
 from __future__ import annotations
@@ -29,9 +36,13 @@ from psycopg import sql
 
 SCHEMA = "mart"
 FETCH_ROWS = 5000
-_MONEY_NAME = re.compile(r"bedrag|tarief|plafond|begroting")
+_CENTS = re.compile(r"\beurocent\b", re.IGNORECASE)
+_VOLUME = re.compile(r"in de eenheid van kolom (\w+)", re.IGNORECASE)
+EENHEID_EURO = "83"
 _INTEGER_TYPES = {"smallint", "integer", "bigint"}
 EURO_FORMAT = '"€" #,##0.00;-"€" #,##0.00'
+INTEGER_FORMAT = "0"
+VOLUME_FORMAT = "#,##0"
 DATE_FORMAT = "dd-mm-yyyy"
 
 
@@ -42,10 +53,25 @@ class Column:
     comment: str | None
 
     @property
+    def eenheid_kolom(self) -> str | None:
+        """For a volume: the column that gives its unit (WJ756) per row."""
+        match = _VOLUME.search(self.comment or "") if self.type in _INTEGER_TYPES else None
+        return match.group(1) if match else None
+
+    @property
     def cents(self) -> bool:
-        return self.type in _INTEGER_TYPES and bool(
-            _MONEY_NAME.search(self.name) or "eurocent" in (self.comment or "").lower()
-        )
+        return self.type in _INTEGER_TYPES and self.eenheid_kolom is None and bool(_CENTS.search(self.comment or ""))
+
+    @property
+    def kind(self) -> str:
+        """How the kolommen sheet names the unit."""
+        if self.cents:
+            return "euro"
+        if self.eenheid_kolom:
+            return f"volume (eenheid: kolom {self.eenheid_kolom}; 83 = euro)"
+        if self.type in _INTEGER_TYPES or self.type == "numeric":
+            return "getal"
+        return {"date": "datum", "text": "tekst"}.get(self.type, self.type)
 
 
 class ExportError(ValueError):
@@ -97,10 +123,23 @@ def _euros_text(cents: int) -> str:
     return f"{sign}{whole},{rest:02d}"
 
 
-def _csv_value(value, col: Column) -> str:
+def _in_euro(col: Column, row: dict) -> bool:
+    """Whether this cell is an amount in cents: a money column, or a volume in a row with Eenheid 83."""
+    return col.cents or (col.eenheid_kolom is not None and row.get(col.eenheid_kolom) == EENHEID_EURO)
+
+
+def _unit_columns(cols: list[Column]) -> None:
+    names = {c.name for c in cols}
+    for c in cols:
+        if c.eenheid_kolom and c.eenheid_kolom not in names:
+            raise ExportError(f"column {c.name} is documented as a volume in the unit of column {c.eenheid_kolom}, "
+                              "which the mart does not have: fix its COMMENT ON COLUMN")
+
+
+def _csv_value(value, col: Column, euro: bool = False) -> str:
     if value is None:
         return ""
-    if col.cents:
+    if col.cents or euro:
         return _euros_text(int(value))
     if isinstance(value, bool):
         return "ja" if value else "nee"
@@ -114,19 +153,22 @@ def _csv_value(value, col: Column) -> str:
 def write_csv(conn: psycopg.Connection, mart: str, out: IO[str]) -> int:
     """Write the mart as Dutch-Excel CSV to a text stream (the caller writes/handles the BOM)."""
     cols = columns(conn, mart)
+    _unit_columns(cols)
+    names = [c.name for c in cols]
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([c.name + (" (euro)" if c.cents else "") for c in cols])
     n = 0
     for row in _rows(conn, mart, cols):
-        writer.writerow([_csv_value(v, c) for v, c in zip(row, cols)])
+        values = dict(zip(names, row))
+        writer.writerow([_csv_value(v, c, _in_euro(c, values)) for v, c in zip(row, cols)])
         n += 1
     return n
 
 
-def _xlsx_value(value, col: Column):
+def _xlsx_value(value, col: Column, euro: bool = False):
     if value is None:
         return None
-    if col.cents:
+    if col.cents or euro:
         return decimal.Decimal(int(value)) / 100
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones
@@ -139,6 +181,8 @@ def write_xlsx(conn: psycopg.Connection, mart: str, path: Path) -> int:
     from openpyxl.styles import Font
 
     cols = columns(conn, mart)
+    _unit_columns(cols)
+    names = [c.name for c in cols]
     name = mart.split(".", 1)[1] if mart.startswith(SCHEMA + ".") else mart
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(name[:31])
@@ -152,13 +196,18 @@ def write_xlsx(conn: psycopg.Connection, mart: str, path: Path) -> int:
         cell.font = bold
         header.append(cell)
     ws.append(header)
-    formats = [EURO_FORMAT if c.cents else DATE_FORMAT if c.type == "date"
-               else "dd-mm-yyyy hh:mm" if c.type.startswith("timestamp") else None for c in cols]
+    formats = [EURO_FORMAT if c.cents else VOLUME_FORMAT if c.eenheid_kolom else DATE_FORMAT if c.type == "date"
+               else "dd-mm-yyyy hh:mm" if c.type.startswith("timestamp")
+               else INTEGER_FORMAT if c.type in _INTEGER_TYPES else None for c in cols]
     n = 0
     for row in _rows(conn, mart, cols):
+        values = dict(zip(names, row))
         cells = []
         for value, c, fmt in zip(row, cols, formats):
-            cell = WriteOnlyCell(ws, value=_xlsx_value(value, c))
+            euro = _in_euro(c, values)
+            cell = WriteOnlyCell(ws, value=_xlsx_value(value, c, euro))
+            if euro:
+                fmt = EURO_FORMAT
             if fmt:
                 cell.number_format = fmt
             cells.append(cell)
@@ -170,11 +219,12 @@ def write_xlsx(conn: psycopg.Connection, mart: str, path: Path) -> int:
     doc.column_dimensions["C"].width = 110
     doc.append([WriteOnlyCell(doc, value=v) for v in ("kolom", "type", "omschrijving")])
     for c in cols:
-        kind = "euro" if c.cents else {"date": "datum", "text": "tekst"}.get(c.type, "getal" if c.type in _INTEGER_TYPES or c.type == "numeric" else c.type)
         comment = c.comment or ""
         if c.cents:
             comment += " (In deze export omgerekend naar euro's.)"
-        doc.append([c.name + (" (euro)" if c.cents else ""), kind, comment.strip()])
+        elif c.eenheid_kolom:
+            comment += f" (In rijen met {c.eenheid_kolom} 83 is het volume een bedrag: in deze export in euro's.)"
+        doc.append([c.name + (" (euro)" if c.cents else ""), c.kind, comment.strip()])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return n
