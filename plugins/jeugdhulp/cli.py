@@ -487,7 +487,7 @@ def cmd_demo(args) -> int:
 
 
 def print_summary(conn) -> None:
-    from jeugdhulp.marts import declared_per_gemeente_maand, euro
+    from jeugdhulp.marts import euro, realisatie_per_gemeente_maand
 
     files = dict(conn.execute("SELECT state, count(*) FROM meta.file_manifest GROUP BY state").fetchall())
     q_lines = conn.execute("SELECT count(*) FROM dq.quarantine").fetchone()[0]
@@ -498,34 +498,38 @@ def print_summary(conn) -> None:
     ):
         print(f"  quarantined {name}: {reason}")
 
-    rows = declared_per_gemeente_maand(conn)
-    months = sorted({m for _, m, _ in rows})
+    rows = realisatie_per_gemeente_maand(conn)
+    months = sorted({m for _, m, *_ in rows})
     table: dict[str, dict] = {}
-    for gemeente, maand, cents in rows:
-        table.setdefault(gemeente, {})[maand] = cents
-    print("\nDeclared amount per gemeente per month of delivery (mart.declaratie_gemeente_maand), x € 1.000:")
-    print(f"{'gemeente':<16}" + "".join(f"{m:%m-%y}".rjust(7) for m in months) + "      totaal")
+    pending: dict[str, int] = {}
+    for gemeente, maand, toegekend, in_behandeling in rows:
+        table.setdefault(gemeente, {})[maand] = toegekend
+        pending[gemeente] = pending.get(gemeente, 0) + in_behandeling
+    print("\nRealisatie = TOEGEKEND (approved by the gemeente, JW325) per gemeente per month of delivery "
+          "(mart.pc_gemeente_maand), x € 1.000; IN BEHANDELING (no answer yet) beside it:")
+    print(f"{'gemeente':<16}" + "".join(f"{m:%m-%y}".rjust(7) for m in months) + "  totaal toegekend  in behandeling")
     for gemeente in sorted(table):
         cells = table[gemeente]
         print(f"{gemeente:<16}" + "".join(f"{round(cells.get(m, 0) / 100_000):>7,}".replace(",", ".") for m in months)
-              + f"  {euro(sum(cells.values())):>16}")
-    print(f"{'regio':<16}" + " " * 7 * len(months) + f"  {euro(sum(c for *_, c in rows)):>16}")
+              + f"  {euro(sum(cells.values())):>16}  {euro(pending[gemeente]):>14}")
+    print(f"{'regio':<16}" + " " * 7 * len(months)
+          + f"  {euro(sum(r[2] for r in rows)):>16}  {euro(sum(r[3] for r in rows)):>14}")
 
     per_youth = conn.execute(
         """
-        SELECT g.gemeente_naam, b.jaar, b.aantal_0_17, sum(m.ingediend_bedrag)::bigint / b.aantal_0_17
-        FROM mart.declaratie_gemeente_maand m
-        JOIN core.gemeente g USING (gemeente)
-        JOIN cbs.bevolking_jeugd b ON b.gemeente = m.gemeente
-         AND b.jaar = (SELECT max(jaar) FROM cbs.bevolking_jeugd WHERE jaar <= extract(year FROM m.maand))
-        WHERE b.aantal_0_17 > 0
-        GROUP BY g.gemeente_naam, b.jaar, b.aantal_0_17 ORDER BY g.gemeente_naam
+        SELECT gemeente_naam, jaar, bevolking_jaar, inwoners_0_17, realisatie_per_inwoner_0_17_bedrag,
+               round(in_behandeling_bedrag::numeric / NULLIF(inwoners_0_17, 0))::bigint
+        FROM mart.pc_gemeente_jaar
+        WHERE inwoners_0_17 > 0
+          AND jaar = (SELECT max(jaar) FROM mart.pc_gemeente_jaar WHERE realisatie_bedrag <> 0)
+        ORDER BY gemeente_naam
         """
     ).fetchall()
     if per_youth:
-        print(f"\nDeclared per inhabitant aged 0-17 (CBS population on 1 January {per_youth[0][1]}, illustrative snapshot):")
-        for gemeente, _, youths, cents in per_youth:
-            print(f"{gemeente:<16}{youths:>8,}".replace(",", ".") + f" youths  {euro(cents):>12}")
+        print(f"\nToegekend {per_youth[0][1]} per inhabitant aged 0-17 (CBS population on 1 January {per_youth[0][2]}, "
+              "illustrative snapshot), in behandeling per inhabitant beside it:")
+        for gemeente, _, _, youths, cents, pending_cents in per_youth:
+            print(f"{gemeente:<16}{youths:>8,}".replace(",", ".") + f" youths  {euro(cents):>12}  {euro(pending_cents):>10}")
     print_pc_summary(conn)
 
 
@@ -538,12 +542,14 @@ def print_pc_summary(conn) -> None:
         return
     peildatum = conn.execute("SELECT peildatum FROM core.peildatum").fetchone()[0]
     jaar = conn.execute("SELECT max(jaar) FROM mart.pc_gemeente_jaar WHERE realisatie_bedrag <> 0").fetchone()[0]
-    print(f"\nP&C {jaar} per gemeente (mart.pc_gemeente_jaar; data up to declaration date {peildatum:%d-%m-%Y}):")
-    print(f"{'gemeente':<16}{'begroting':>17}{'realisatie':>17}{'nog te decl.':>15}{'prognose':>17}{'% begr.':>9}"
-          f"{'jeugd/1000':>11}")
-    for naam, begroting, realisatie, nog, _, prognose, pct, per_1000 in rows:
-        print(f"{naam:<16}{euro(begroting):>17}{euro(realisatie):>17}{euro(nog):>15}{euro(prognose):>17}"
-              f"{'' if pct is None else str(pct).replace('.', ','):>9}{'' if per_1000 is None else str(per_1000).replace('.', ','):>11}")
+    print(f"\nP&C {jaar} per gemeente (mart.pc_gemeente_jaar; data up to declaration date {peildatum:%d-%m-%Y}); "
+          "realisatie = toegekend, prognose = toegekend + in behandeling + nog te declareren + verplichtingen:")
+    print(f"{'gemeente':<16}{'begroting':>17}{'toegekend':>17}{'in behandeling':>16}{'nog te decl.':>15}"
+          f"{'prognose':>17}{'% begr.':>9}{'jeugd/1000':>11}")
+    for naam, begroting, realisatie, in_behandeling, nog, _, prognose, pct, per_1000, _ in rows:
+        print(f"{naam:<16}{euro(begroting):>17}{euro(realisatie):>17}{euro(in_behandeling):>16}{euro(nog):>15}"
+              f"{euro(prognose):>17}{'' if pct is None else str(pct).replace('.', ','):>9}"
+              f"{'' if per_1000 is None else str(per_1000).replace('.', ','):>11}")
     for age, n, mape, bias in forecast.backtest_summary(conn):
         print(f"  forecast backtest, {age} month(s) after delivery: mean absolute error {mape} % (bias {bias} %, {n} estimates)")
 

@@ -77,12 +77,14 @@ def close_month(conn: psycopg.Connection, maand: dt.date) -> int:
         ).rowcount
 
 
-def declared_per_gemeente_maand(conn: psycopg.Connection) -> list[tuple]:
-    """(gemeente_naam, maand, ingediend_bedrag cents) summed over product categories."""
+def realisatie_per_gemeente_maand(conn: psycopg.Connection) -> list[tuple]:
+    """(gemeente_naam, maand, realisatie = toegekend cents, in behandeling cents) per delivered month
+    from the first month with anything declared, summed over product categories."""
     return conn.execute(
         """
-        SELECT gemeente_naam, maand, sum(ingediend_bedrag)::bigint
-        FROM mart.declaratie_gemeente_maand
+        SELECT gemeente_naam, maand, sum(realisatie_bedrag)::bigint, sum(in_behandeling_bedrag)::bigint
+        FROM mart.pc_gemeente_maand
+        WHERE geleverd AND maand >= (SELECT min(maand) FROM mart.pc_gemeente_maand WHERE ingediend_bedrag <> 0)
         GROUP BY gemeente_naam, maand
         ORDER BY gemeente_naam, maand
         """
