@@ -969,8 +969,10 @@ def test_small_national_run_reuses_bsns_only_across_gemeenten(tmp_path, monkeypa
     assert ijssel and overig and not ijssel & overig
     # the form mix is exact: youths per form = the (patched) calibration marginals x regions
     vormen = defaultdict(set)
+    verwijderd = {(t["gemeente"], t["nummer"]) for t in c.toegewezen if t["reden"] == "13"}
     for t in c.toegewezen:
-        vormen[t["gemeente"], t["bsn"]].add(CATEGORIE_VORM.get(t["categorie"], "zonder_verblijf"))
+        if (t["gemeente"], t["nummer"]) not in verwijderd:  # sent by mistake: not a form of care
+            vormen[t["gemeente"], t["bsn"]].add(CATEGORIE_VORM.get(t["categorie"], "zonder_verblijf"))
     per_vorm = Counter(v for vs in vormen.values() for v in vs)
     assert per_vorm == {"zonder_verblijf": 3 * 31, "met_verblijf": 3 * 5, "jeugdbescherming": 3 * 6,
                         "jeugdreclassering": 3 * 4}

@@ -120,3 +120,148 @@ def test_default_year_is_the_last_complete_year(tmp_path):
     laatste = max(h["dagtekening"] for soort in berichten.values() for h, _ in soort)
     assert laatste <= date(s.year, 12, 31) + timedelta(days=synth.MAX_DAGEN_NA_JAAR)
     assert laatste < date.today(), "TR135: nothing dated in the future"
+
+
+# ------------------------------------------------------------------------------------ the cases
+
+
+@pytest.fixture(scope="module")
+def regio(tmp_path_factory, request) -> tuple[synth.SynthSummary, dict]:
+    """A small year (1 200 youths, 12 providers) read as the warehouse reads it, validated
+    against the official XSDs when they are present."""
+    folder = tmp_path_factory.mktemp("regio")
+    s = synth.generate(folder, seed=SEED, year=2025, clients=1200, providers=12)
+    xsd = Path(__file__).resolve().parents[2].parent / "shared" / "ijw-3.2" / "xsd"
+    berichten = defaultdict(list)
+    for path in sorted(folder.iterdir()):
+        m = ijw.parse(path, _ident, xsd_dir=xsd if (xsd / "JW301.xsd").is_file() else None)
+        berichten[m.bericht_type].append((m.header, [{**r.client, **r.item} for r in m.records]))
+    return s, berichten
+
+
+def _toewijzingen(berichten: dict) -> dict[tuple[str, int], list[dict]]:
+    """(gemeente, ToewijzingNummer) -> its versions, oldest first (Toewijzingsdatum + tijd)."""
+    versies = defaultdict(list)
+    for h, regels in berichten["JW301"]:
+        for r in regels:
+            versies[h["gemeente"], r["toewijzing_nummer"]].append({**r, "dagtekening": h["dagtekening"]})
+    for lijst in versies.values():
+        lijst.sort(key=lambda r: (r["toewijzingsdatum"], r["toewijzingstijd"]))
+    return versies
+
+
+def test_every_case_of_a_real_region_is_present(regio):
+    s, berichten = regio
+    versies = _toewijzingen(berichten)
+    eerste = {k: v[0] for k, v in versies.items()}
+    verwijderd = {k for k, v in versies.items() if v[-1]["reden_wijziging"] == "13"}
+    assert all(versies[k][-1]["einddatum"] == versies[k][-1]["ingangsdatum"] for k in verwijderd)
+    echt = {k: t for k, t in eerste.items() if k not in verwijderd}
+    gevallen = Counter()
+    for k, t in echt.items():
+        if t["einddatum"] is None:
+            gevallen["open"] += 1
+        if t["product_categorie"] is None:
+            assert t["budget"] is not None and t["volume"] is None, k
+            gevallen["generiek"] += 1
+        elif t["product_code"] is None:
+            assert t["volume"] is None, k
+            gevallen["aspecifiek_budget" if t["budget"] is not None else "aspecifiek"] += 1
+        if any(v["reden_wijziging"] not in (None, "12", "13") for v in versies[k]):
+            assert t["einddatum"] is None and versies[k][-1]["einddatum"] is not None, k
+            gevallen["toewijzing_beeindigd"] += 1
+    gevallen["toewijzing_verwijderd"] = len(verwijderd)
+
+    starts = [(h, r) for h, regels in berichten["JW305"] for r in regels]
+    stops = [(h, r) for h, regels in berichten["JW307"] for r in regels]
+    gevallen["start_verwijderd"] = sum(r["status_aanlevering"] == "3" for _, r in starts)
+    gevallen["stop_verwijderd"] = sum(r["status_aanlevering"] == "3" for _, r in stops)
+    tijdelijk = [(h, r) for h, r in stops if r["reden_beeindiging"] == "20" and r["status_aanlevering"] == "1"]
+    gevallen["tijdelijke_stop"] = len(tijdelijk)
+    pauzes = defaultdict(list)
+    for h, r in tijdelijk:
+        pauzes[h["gemeente"], r["toewijzing_nummer"]].append(r["einddatum"])
+    # a restart: a new start of the same toewijzing and product after its temporary stop
+    gevallen["herstart"] = sum(
+        1 for h, r in starts if r["status_aanlevering"] == "1"
+        and any(p < r["begindatum"] for p in pauzes.get((h["gemeente"], r["toewijzing_nummer"]), ())))
+
+    status = _status(berichten)
+    regels = sorted(((h, r) for h, rs in berichten["JW323"] for r in rs), key=lambda x: x[0]["dagtekening"])
+    debets = defaultdict(list)  # business key -> [(dagtekening, referentie)] of its debits
+    for h, r in regels:
+        if r["debet_credit"] == "D":
+            debets[h["gemeente"], r["toewijzing_nummer"], r["product_code"], r["product_periode_begindatum"]].append(
+                (h["dagtekening"], r["referentie_nummer"]))
+    for h, r in regels:
+        key = (h["gemeente"], r["toewijzing_nummer"], r["product_code"], r["product_periode_begindatum"])
+        if r["debet_credit"] == "D" and status[h["aanbieder"], r["referentie_nummer"]] == "afgewezen":
+            # rejected by the JW325 and declared again in a later declaration
+            gevallen["afgewezen_opnieuw"] += any(d > h["dagtekening"] for d, _ in debets[key])
+        elif r["debet_credit"] == "C":
+            # a credit, and a new (corrected) debit of the same delivery with it
+            opnieuw = any(ref != r["vorig_referentie_nummer"] and d >= h["dagtekening"] for d, ref in debets[key])
+            gevallen["credit_opnieuw" if opnieuw else "credit"] += 1
+
+    varianten = {p.code: p.variant for p in synth.CATALOGUS}
+    for k, t in echt.items():
+        if t["product_code"] is not None:
+            gevallen[varianten[t["product_code"]]] += 1
+    print("cases in a year of 1 200 youths:", dict(sorted(gevallen.items())))
+    for geval in synth.GEVALLEN:
+        assert gevallen[geval] > 0, f"no {geval}: {synth.GEVALLEN[geval]}"
+    # the summary counts the same (variants: it also counts the product an aspecific or
+    # generic toewijzing is declared with, the messages do not name it)
+    for geval in set(synth.GEVALLEN) - set(synth.UITVOERINGSVARIANTEN):
+        assert s.gevallen[geval] == gevallen[geval], geval
+
+    # taakgericht care is never declared; outputgericht lines are stuks (82) per period
+    taak = {k for k, t in echt.items() if varianten.get(t["product_code"]) == "taakgericht"}
+    assert not [r for h, r in regels if (h["gemeente"], r["toewijzing_nummer"]) in taak]
+    per_variant = Counter(varianten[r["product_code"]] for _, r in regels)
+    assert per_variant["inspanningsgericht"] > per_variant["outputgericht"] > 0 == per_variant["taakgericht"]
+    assert {r["eenheid"] for _, r in regels if varianten[r["product_code"]] == "outputgericht"} == {"82"}
+    # declarations are dated on every day of the month, every month (the month of any peildatum
+    # has some of them before and some after it)
+    dagen = {h["dagtekening"] for h, _ in berichten["JW323"]}
+    assert {d.day for d in dagen} >= set(range(1, 29))
+    for maand in range(2, 14):
+        jaar, m = (2025, maand) if maand <= 12 else (2026, 1)
+        in_maand = [d.day for d in dagen if (d.year, d.month) == (jaar, m)]
+        assert min(in_maand) <= 10 and max(in_maand) >= 20, (jaar, m)
+    # steady state: trajecten started years before (toewijzingen dated in earlier years)
+    assert min(t["ingangsdatum"] for t in echt.values()) < date(2024, 1, 1)
+
+
+def test_demo_contract_is_calibrated_to_the_synthetic_spend(regio):
+    from jeugdhulp import contract
+
+    s, berichten = regio
+    data = contract.demo_data(2025, providers=12, clients=1200, seed=SEED)
+    status = _status(berichten)
+    besteed = Counter()  # (gemeente, categorie) -> approved net, from the messages
+    for h, regels in berichten["JW323"]:
+        for r in regels:
+            if status[h["aanbieder"], r["referentie_nummer"]] == "toegekend":
+                besteed[h["gemeente"], r["product_categorie"]] += (1 if r["debet_credit"] == "D" else -1) * r[
+                    "ingediend_bedrag"]
+    for jaar, _, gemeente, _, categorie, bedrag in data.taakgericht:
+        besteed[gemeente, categorie] += bedrag
+    for jaar, gemeente, categorie, begroting in data.begroting:
+        if besteed[gemeente, categorie] >= 1_000_000:  # € 10.000: rounding and the minimum do not matter
+            assert 0.94 <= begroting / besteed[gemeente, categorie] <= 1.09, (gemeente, categorie)
+    # per categorie over the region: within -5 % .. +8 % (before: verblijf 4.5x over, JR 12x under)
+    per_categorie = Counter()
+    for _, _, categorie, begroting in data.begroting:
+        per_categorie[categorie] += begroting
+    for categorie in {c for _, c in besteed}:
+        totaal = sum(v for (_, c), v in besteed.items() if c == categorie)
+        if totaal >= 50_000_000:  # € 500.000: the € 1.000 minimum of 11 gemeenten is at most 2 %
+            assert 0.94 <= per_categorie[categorie] / totaal <= 1.1, categorie
+    # lump sums: 12 months for gemeente x provider pairs with taakgericht toewijzingen
+    varianten = {p.code: p.variant for p in synth.CATALOGUS}
+    lump = Counter((g, a) for _, _, g, a, _, _ in data.taakgericht)
+    assert lump and set(lump.values()) == {12}
+    taak_aanbieders = {(h["gemeente"], h["aanbieder"]) for h, regels in berichten["JW301"]
+                       for r in regels if varianten.get(r["product_code"]) == "taakgericht"}
+    assert set(lump) <= taak_aanbieders
