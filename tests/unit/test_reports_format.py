@@ -259,3 +259,12 @@ def test_money_axis_ticks_are_round_in_one_unit(top_cents, unit):
     step = ticks[1][0] - ticks[0][0]
     assert str(int(step)).rstrip("0") in ("1", "2", "5"), step  # ticks every 1, 2 or 5 x 10^n
     assert len({len(lbl.split(",")[-1]) if "," in lbl else 0 for lbl in labels}) == 1  # same decimals on every tick
+
+
+def test_two_lt5_cells_whose_sum_is_known_get_an_x_beside_them():
+    """Total 80 shown, two gemeenten <5 and the rest shown: the two add up to 8 and, each being at most 4,
+    are both 4. A third cell (the smallest shown one, 5) is hidden as "x" so their sum is unknown."""
+    t = _table([{"naam": "a", "jeugdigen": 4}, {"naam": "b", "jeugdigen": 4}, {"naam": "c", "jeugdigen": 5},
+                {"naam": "d", "jeugdigen": 67}], total={"naam": "Totaal", "jeugdigen": 80}).suppressed()
+    assert [r["jeugdigen"] for r in t.rows] == [SUPPRESSED, SUPPRESSED, HIDDEN, 67]
+    assert t.total["jeugdigen"] == 80

@@ -19,7 +19,7 @@ REALISATIE = "#1f4e79"
 NOG = "#6fa8dc"
 PROGNOSE = "#e69138"
 VERPLICHTING = "#c9daf8"
-BEHANDELING = "#3d85c6"
+BEHANDELING = "#76a5af"
 ONVOLLEDIG = "#999999"
 EIGEN = "#e69138"
 ANDERE = "#1f4e79"
@@ -75,8 +75,11 @@ def _euro_axis(ax, axis: str = "y"):
 
 
 def _count_axis(ax):
-    from matplotlib.ticker import FuncFormatter
+    """Whole numbers from 0; at least up to 5, so a chart of only hidden (<5) counts still has an axis."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    ax.set_ylim(0, max(ax.get_ylim()[1], 5))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.getal(v)))
 
 
@@ -111,7 +114,7 @@ def categorie(report: Report) -> bytes:
     plt = _plt()
     t = report.tables["categorie"]
     rows = list(reversed(t.rows))
-    fig, ax = plt.subplots(figsize=(7.2, 0.45 * len(rows) + 1.2))
+    fig, ax = plt.subplots(figsize=(9.0, 0.3 * len(rows) + 1.2))
     y = range(len(rows))
     h = 0.26
     ax.barh([i + h for i in y], [r["begroting"] for r in rows], h, color=BEGROTING, label="Begroting")
@@ -181,6 +184,11 @@ def per1000(report: Report) -> bytes:
     nl = _nl(t.note)
     if nl is not None:
         ax.axhline(nl, color="#cc0000", linestyle=":", linewidth=1, label=f"CBS Nederland (0-22): {fmt.getal(nl, 1)}")
+    if not any(vals) and not cbs:
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "Geen inwonertallen (CBS) geladen: per 1.000 jongeren is niet te berekenen",
+                transform=ax.transAxes, ha="center", va="center", fontsize=8, color="#777777")
     ax.set_xticks(x, [r["gemeente_naam"] for r in rows], rotation=35, ha="right")
     ax.set_ylabel("per 1.000 jongeren")
     ax.set_title(f"Jeugdigen in zorg per 1.000 inwoners van 0-17 jaar, {report.period.jaar}")
@@ -210,10 +218,10 @@ def instroom(report: Report) -> bytes:
             if r[key] in MARKERS:
                 ax.text(i + dx, 0, r[key], ha="center", va="bottom", fontsize=6)
     ax2 = ax.twinx()
-    pts = [(i, r["volgens_plan_pct"]) for i, r in enumerate(rows) if r["volgens_plan_pct"] not in (None, *MARKERS)]
-    if pts:
-        ax2.plot([i for i, _ in pts], [v for _, v in pts], color="#38761d", marker="o", markersize=3,
-                 label="% uitstroom volgens plan")
+    # a hidden or undefined month is a gap in the line, not a straight line across it
+    pct = [float("nan") if r["volgens_plan_pct"] in (None, *MARKERS) else r["volgens_plan_pct"] for r in rows]
+    if any(v == v for v in pct):
+        ax2.plot(x, pct, color="#38761d", marker="o", markersize=3, label="% uitstroom volgens plan")
     ax2.set_ylim(0, 100)
     ax2.set_ylabel("% volgens plan")
     ax2.spines["right"].set_visible(True)

@@ -343,7 +343,8 @@ def per1000_table(conn, p: dict, scope: Scope) -> tuple[Table, float | None]:
     total = None
     if rows:
         total = {"gemeente_naam": "Regio (alle gemeenten)", "jeugdigen": sum(r["jeugdigen"] for r in rows),
-                 "inwoners_0_17": sum(r["inwoners_0_17"] or 0 for r in rows),
+                 "inwoners_0_17": (sum(r["inwoners_0_17"] for r in rows if r["inwoners_0_17"] is not None)
+                                   if any(r["inwoners_0_17"] is not None for r in rows) else None),
                  "jeugdigen_per_1000": rows[0]["regio_jeugdigen_per_1000"],
                  "prognose_per_inwoner": rows[0]["regio_prognose_per_inwoner_0_17_bedrag"],
                  "cbs_gemeente_per_1000_0_22": None}
@@ -413,24 +414,43 @@ def instroom_table(conn, p: dict, onvolledige_maanden: set[dt.date]) -> Table:
 
 
 def aanbieder_table(conn, p: dict) -> Table:
-    # the line status of core.declaratie_regel_feit; realisatie as the marts define it (see _params)
+    # the line status of core.declaratie_regel_feit; realisatie as the marts define it (see _params):
+    # granted lines plus, for taakgericht care, the month's lump sum once the month is delivered
     toegekend = "f.status NOT IN ('rejected', 'pending')" if p["behandeling"] else "true"
+    taak = p["behandeling"] and conn.execute("SELECT to_regclass('core.contract_taakgericht_actueel') IS NOT NULL").fetchone()[0]
+    taak_sql = f"""
+            SELECT t.aanbieder, sum(t.bedrag) AS taakgericht
+            FROM core.contract_taakgericht_actueel t
+            JOIN (SELECT DISTINCT maand FROM mart.pc_gemeente_maand WHERE geleverd) m ON m.maand = t.periode_maand
+            WHERE t.periode_maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='t.gemeente')}
+            GROUP BY t.aanbieder""" if taak else "SELECT NULL::text AS aanbieder, NULL::bigint AS taakgericht WHERE false"
     rows = _q(conn, f"""
-        SELECT f.aanbieder, a.aanbieder_naam,
-               coalesce(sum(f.ingediend_bedrag_saldo) FILTER (WHERE {toegekend}), 0)::bigint AS realisatie,
-               coalesce(sum(f.ingediend_bedrag_saldo) FILTER (WHERE f.status = 'pending'), 0)::bigint AS in_behandeling,
-               count(DISTINCT f.client_pseudoniem) FILTER (WHERE f.debet_credit = 'D')::integer AS jeugdigen
-        FROM core.declaratie_regel_feit f
+        WITH regels AS (
+            SELECT f.aanbieder,
+                   sum(f.ingediend_bedrag_saldo) FILTER (WHERE {toegekend}) AS toegekend,
+                   sum(f.ingediend_bedrag_saldo) FILTER (WHERE f.status = 'pending') AS in_behandeling,
+                   count(DISTINCT f.client_pseudoniem) FILTER (WHERE f.debet_credit = 'D') AS jeugdigen
+            FROM core.declaratie_regel_feit f
+            WHERE f.status <> 'rejected' AND f.maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='f.gemeente')}
+            GROUP BY f.aanbieder
+        ), taak AS ({taak_sql}
+        )
+        SELECT aanbieder, a.aanbieder_naam,
+               (coalesce(r.toegekend, 0) + coalesce(t.taakgericht, 0))::bigint AS realisatie,
+               coalesce(t.taakgericht, 0)::bigint AS taakgericht,
+               coalesce(r.in_behandeling, 0)::bigint AS in_behandeling,
+               coalesce(r.jeugdigen, 0)::integer AS jeugdigen
+        FROM regels r
+        FULL JOIN taak t USING (aanbieder)
         JOIN core.aanbieder a USING (aanbieder)
-        WHERE f.status <> 'rejected' AND f.maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='f.gemeente')}
-        GROUP BY f.aanbieder, a.aanbieder_naam
-        ORDER BY realisatie DESC, f.aanbieder
+        ORDER BY realisatie DESC, aanbieder
         """, p)
     totaal = sum(r["realisatie"] for r in rows)
     top, rest = rows[:TOP_AANBIEDERS], rows[TOP_AANBIEDERS:]
     if rest:
         overig = {"aanbieder": "", "aanbieder_naam": f"Overige aanbieders ({len(rest)})",
                   "realisatie": sum(r["realisatie"] for r in rest),
+                  "taakgericht": sum(r["taakgericht"] for r in rest),
                   "in_behandeling": sum(r["in_behandeling"] for r in rest),
                   "jeugdigen": _distinct_jeugdigen_aanbieders(conn, p, [r["aanbieder"] for r in rest])}
         top = top + [overig]
@@ -438,18 +458,20 @@ def aanbieder_table(conn, p: dict) -> Table:
         r["aandeel"] = round(100.0 * r["realisatie"] / totaal, 1) if totaal else None
     total = {"aanbieder": "", "aanbieder_naam": "Totaal", "realisatie": totaal, "aandeel": 100.0 if totaal else None,
              "in_behandeling": sum(r["in_behandeling"] for r in rows),
+             "taakgericht": sum(r["taakgericht"] for r in rows),
              "jeugdigen": _distinct_jeugdigen(conn, p, p["van"], p["tot"])}
     if not p["behandeling"]:
         for r in top + [total]:
             r["in_behandeling"] = None
     return Table(
-        "aanbieders", f"Grootste aanbieders naar kosten (top {TOP_AANBIEDERS})",
+        "aanbieders", f"Grootste aanbieders naar {realisatie_label(p).lower()} (top {TOP_AANBIEDERS})",
         [
             Col("aanbieder", "AGB-code", toelichting="AGB-code van de aanbieder (leeg voor de overige aanbieders samen)."),
             Col("aanbieder_naam", "Aanbieder", toelichting="Naam van de aanbieder."),
             Col("realisatie", realisatie_label(p), "bedrag", toelichting=realisatie_toelichting(p).replace(
                 "afgesloten maanden zoals bij afsluiten", "actueel, ook voor afgesloten maanden")),
             Col("aandeel", "Aandeel", "pct", toelichting="Aandeel van de aanbieder in de realisatie (toegekend) van de periode."),
+            Col("taakgericht", "Waarvan taakgericht", "bedrag", toelichting="Vaste maandbedragen voor taakgerichte zorg (contractwerkboek) van de geleverde maanden; zitten in de realisatie."),
             Col("in_behandeling", "In behandeling", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING),
             Col("jeugdigen", "Jeugdigen", "jeugdigen", toelichting="Unieke jeugdigen bij deze aanbieder in de periode."),
         ],

@@ -1,9 +1,9 @@
 """What a report is made of: tables with typed columns, suppressed before any renderer sees them.
 
 Suppression (privacy): a count column (``kind`` ``jeugdigen`` or ``aantal``: youths or their care
-trajectories) with a value of 1-4 becomes ``"<5"``. Where one suppressed cell could be recomputed
-from a shown total, a second cell is hidden too (complementary suppression), marked ``"x"`` as CBS
-does, because it is not a count of 1-4: within a row over the columns of one ``groep`` whose sum is
+trajectories) with a value of 1-4 becomes ``"<5"``. Where suppressed cells could be recomputed
+from a shown total (one by subtraction, several through their sum), one more cell is hidden
+(complementary suppression), marked ``"x"`` as CBS does, because it is not a count of 1-4: within a row over the columns of one ``groep`` whose sum is
 the column ``groep`` itself, and down a column whose total row is shown. A figure derived from a
 hidden count (a column whose ``basis`` names it, e.g. per 1 000 youths or a percentage) is ``"x"``.
 """
@@ -106,11 +106,12 @@ class Table:
 
 
 def _complement(rows: list[dict], keys: list[str], shown_total: bool) -> bool:
-    """Exactly one hidden cell among ``keys`` over ``rows`` next to a shown total: hide the smallest
-    other positive cell too ("x"), so the hidden one cannot be recomputed by subtraction."""
+    """Hide the smallest other positive cell among ``keys`` over ``rows`` next to a shown total ("x") when
+    the hidden ones could be worked out: a single hidden cell by subtraction (an "x" too, or it would give
+    away the "<5" it protects elsewhere); several "<5" through their sum (two adding up to 8 are both 4)."""
     cells = [(r, k) for r in rows for k in keys]
-    hidden = [(r, k) for r, k in cells if r.get(k) in MARKERS]
-    if len(hidden) != 1 or not shown_total:
+    hidden = [r.get(k) for r, k in cells if r.get(k) in MARKERS]
+    if not shown_total or not (len(hidden) == 1 or (hidden and HIDDEN not in hidden)):
         return False
     rest = [(r, k) for r, k in cells if isinstance(r.get(k), int) and r.get(k) > 0]
     if not rest:

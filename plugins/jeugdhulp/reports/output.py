@@ -168,11 +168,11 @@ def pdf(report: Report, charts: dict[str, bytes]) -> bytes:
     def notes(t: Table) -> list:
         return [P(escape(n), st["note"]) for n in layout.notes(t)]
 
-    def table_flow(t: Table) -> list:
+    def table_flow(t: Table, kv_widths: tuple[float, float] = (110 * mm, 50 * mm)) -> list:
         if t.vertical:
             data = [[P(escape(c.label), st["kv"]), P(escape(text).replace(" ", "\u00a0"), st["kvb"])]
                     for c, (text, _n, _s) in zip(t.columns, layout.cells(t, t.rows[0]))]
-            tbl = RLTable(data, colWidths=[110 * mm, 50 * mm], hAlign="LEFT")
+            tbl = RLTable(data, colWidths=list(kv_widths), hAlign="LEFT")
             tbl.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#dddddd")),
                                      ("VALIGN", (0, 0), (-1, -1), "TOP")]))
             return [tbl] + notes(t)
@@ -214,24 +214,31 @@ def pdf(report: Report, charts: dict[str, bytes]) -> bytes:
             if g:
                 out.append(P(escape(t.title) + " (vervolg)", st["h3"]))
             out.append(tbl)
-        return out + notes(t)
+        # the footnotes stay with the table's last rows (a long table still splits over pages)
+        return out[:-1] + [KeepTogether([out[-1]] + notes(t))]
 
     def image(png: bytes) -> Image:
         from reportlab.lib.utils import ImageReader
 
         w, h = ImageReader(io.BytesIO(png)).getSize()
-        scale = min(0.8 * width / w, 85 * mm / h)
+        scale = min(0.8 * width / w, 72 * mm / h)  # a chart and its table share a landscape page
         return Image(io.BytesIO(png), width=w * scale, height=h * scale, hAlign="LEFT")
 
     title = layout.title(report)
-    story = [Spacer(1, 8 * mm), P(escape(title), st["h1"]), P(escape(report.scope.titel), st["sub"])]
+    story = [P(escape(title), st["h1"]), P(escape(report.scope.titel), st["sub"])]
+    # the cover: the data state and its caveats on the left, the key figures on the right
+    left_w, right_w = width * 0.58, width * 0.39
     state = [[P(escape(label), st["kvb"]), P(escape(text), st["kv"])] for label, text in layout.cover_lines(report)]
-    box = RLTable(state, colWidths=[30 * mm, width - 30 * mm], hAlign="LEFT")
+    box = RLTable(state, colWidths=[28 * mm, left_w - 28 * mm], hAlign="LEFT")
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, blue), ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f3f7fb")),
                              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 3)]))
-    story += [P("Stand van de data", st["h2"]), box, P("Voorbehouden", st["h3"])]
-    story += [P("• " + escape(c), st["p"]) for c in report.state.voorbehouden]
-    story += [PageBreak(), P("Kerncijfers", st["h2"]), *table_flow(report.tables["kerncijfers"]), PageBreak()]
+    left = [P("Stand van de data", st["h2"]), box, P("Voorbehouden", st["h3"])]
+    left += [P("• " + escape(c), st["p"]) for c in report.state.voorbehouden]
+    right = [P("Kerncijfers", st["h2"]), *table_flow(report.tables["kerncijfers"], (right_w * 0.66, right_w * 0.32))]
+    cover = RLTable([[left, right]], colWidths=[left_w, width - left_w], hAlign="LEFT")
+    cover.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (0, 0), 4 * mm), ("LEFTPADDING", (1, 0), (1, 0), 4 * mm)]))
+    story += [cover, PageBreak()]
     for s in layout.SECTIONS:
         head = [P(escape(s.title), st["h2"]), P(escape(s.intro), st["p"])]
         if s.chart:
