@@ -41,7 +41,7 @@ MIN_KEY_LENGTH = 32
 #: what the fingerprint is an HMAC of: not a BSN (BSNs are 9 digits), so never a client's pseudonym
 _FINGERPRINT_INPUT = "jeugdhulp:pseudoniem-sleutel-vingerafdruk:v1"
 #: placeholders from templates and documentation, and words people type instead of a key
-_PLACEHOLDER = re.compile(r"change.?me|replace.?me|vervang.?mij|placeholder|example|voorbeeld|secret|geheim|"
+PLACEHOLDER = re.compile(r"change.?me|replace.?me|vervang.?mij|placeholder|example|voorbeeld|secret|geheim|"
                           r"password|passwd|wachtwoord|pseudonym.?key|your.?key|jouw.?sleutel", re.IGNORECASE)
 #: a random key of 32+ characters uses many different ones; "aaaa…", "abab…", "0000…1" do not
 _MIN_DISTINCT = 5
@@ -76,7 +76,7 @@ def weak_key_reason(key: str) -> str | None:
     """Why ``key`` (one key of the chain) must not be used, or None."""
     if len(key) < MIN_KEY_LENGTH:
         return f"is {len(key)} characters; a key has at least {MIN_KEY_LENGTH}"
-    if _PLACEHOLDER.search(key):
+    if PLACEHOLDER.search(key):
         return "looks like a placeholder or a word, not a random key"
     if len(set(key)) < _MIN_DISTINCT:
         return f"uses only {len(set(key))} different characters; a random key uses many"

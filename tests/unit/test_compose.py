@@ -31,9 +31,12 @@ CORE_SERVICES = {
     "airflow-triggerer",
 }
 CELERY_SERVICES = {"redis", "airflow-worker"}
-NON_AIRFLOW_SERVICES = {"airflow-metadata-db", "warehouse-db", "redis"}
+NON_AIRFLOW_SERVICES = {"airflow-metadata-db", "warehouse-db", "redis", "keycloak", "keycloak-db"}
 LONG_RUNNING_AIRFLOW = CORE_SERVICES - NON_AIRFLOW_SERVICES - {"airflow-init"}
 CONTRACT_CONN_IDS = ("jeugdhulp_warehouse", "jeugdhulp_pseudonym")
+#: given to the services that pseudonymise as a Docker secret file, not as a connection (an Airflow
+#: connection of that id still overrides it); tests/unit/test_deployment.py checks where it goes
+SECRET_FILE_CONN_IDS = {"jeugdhulp_pseudonym"}
 CONTRACT_ENV = {
     "JEUGDHULP_MODE": "production",
     "JEUGDHULP_LANDING": "/opt/airflow/data/landing",
@@ -141,9 +144,9 @@ def parse_env_file(path: Path) -> dict[str, str]:
 
 
 def is_pure_reference(value: str) -> bool:
-    """True if value is exactly one ${VAR} / ${VAR:?msg} / ${VAR?msg} (no literal default)."""
+    """True if value is exactly one ${VAR} / ${VAR:?msg} / ${VAR?msg} / ${VAR:-} (no literal default)."""
     m = VAR_RE.fullmatch(value.strip())
-    return bool(m) and (m.group(2) is None or m.group(2) in (":?", "?"))
+    return bool(m) and (m.group(2) is None or m.group(2) in (":?", "?") or (m.group(2) == ":-" and not m.group(3)))
 
 
 # ---------------------------------------------------------------------------------- structure
@@ -200,7 +203,7 @@ def test_airflow_commands(services: dict) -> None:
     assert any("8080" in str(p).split(":")[-1] for p in services["airflow-apiserver"].get("ports", []))
     init = " ".join(_cmd(services["airflow-init"]))
     assert "airflow db migrate" in init, "airflow-init must run `airflow db migrate`"
-    assert "users create" not in init, "Airflow 3 uses the simple auth manager: create no users"
+    assert "users create" not in init, "the first admin comes from the Keycloak realm, not `airflow users create`"
 
 
 def test_airflow_services_share_image_and_mounts(services: dict) -> None:
@@ -313,14 +316,13 @@ def test_dockerfile_installs_celery_provider() -> None:
 def test_connection_env_vars_follow_the_contract(services: dict) -> None:
     for name, svc in airflow_services(services).items():
         env = env_of(svc)
-        for conn_id in CONTRACT_CONN_IDS:
+        for conn_id in set(CONTRACT_CONN_IDS) - SECRET_FILE_CONN_IDS:
             assert f"AIRFLOW_CONN_{conn_id.upper()}" in env, f"{name} lacks {conn_id}"
+        for conn_id in SECRET_FILE_CONN_IDS:
+            assert f"AIRFLOW_CONN_{conn_id.upper()}" not in env, f"{name}: {conn_id} must come from a secret file"
         url = urlsplit(VAR_RE.sub("x", env["AIRFLOW_CONN_JEUGDHULP_WAREHOUSE"]))
         assert url.scheme in ("postgresql", "postgres"), url
         assert (url.hostname, url.port, url.path) == ("warehouse-db", 5432, "/warehouse"), url
-        pseudonym = json.loads(env["AIRFLOW_CONN_JEUGDHULP_PSEUDONYM"])
-        assert pseudonym["conn_type"] == "generic"
-        assert VAR_RE.fullmatch(pseudonym["password"]).group(1) == "JEUGDHULP_PSEUDONYM_KEY"
 
 
 def _conn_ids_in_code() -> tuple[set[str], int]:
@@ -348,7 +350,7 @@ def test_conn_ids_used_in_code_are_configured(services: dict) -> None:
     assert ids, "DAG/plugin code references no connection id at all"
     for name, svc in airflow_services(services).items():
         env = env_of(svc)
-        for conn_id in sorted(ids):
+        for conn_id in sorted(ids - SECRET_FILE_CONN_IDS):
             var = f"AIRFLOW_CONN_{conn_id.upper()}"
             assert var in env, f"code uses connection {conn_id!r}; {name} does not set {var}"
 
@@ -393,7 +395,7 @@ def test_no_secret_literals_in_compose(services: dict, compose_text: str) -> Non
                     if isinstance(doc.get(field), str) and doc[field]:
                         assert is_pure_reference(doc[field]), f"{name}: {key}.{field} is a literal"
     # Belt and braces on the raw text: no `password: literal` / `PASSWORD=literal` anywhere.
-    for m in re.finditer(r"(?im)^\s*-?\s*\"?[A-Z0-9_]*(PASSWORD|SECRET)[A-Z0-9_]*\"?\s*[:=]\s*(.+)$",
+    for m in re.finditer(r"(?im)^[ \t]*-?[ \t]*\"?[A-Z0-9_]*(PASSWORD|SECRET)[A-Z0-9_]*\"?[ \t]*[:=][ \t]*(.+)$",
                          compose_text):
         assert m.group(2).strip().strip("'\"").startswith("${"), f"literal secret: {m.group(0)!r}"
 
