@@ -103,8 +103,9 @@ WITH t AS (
                 WHEN v.volume_maand IS NULL THEN 'niet_omrekenbaar'
                 WHEN v.eenheid = '83' THEN 'euro'
                 WHEN v.uitvoeringsvariant = 'taakgericht' THEN 'taakgericht'
+                WHEN v.contract_bron IS NULL THEN 'geen'              -- no tariff for the product in this year
+                WHEN v.teller IS NULL THEN 'niet_omrekenbaar'         -- e.g. hours against a tariff per etmaal
                 WHEN v.tarief IS NULL THEN 'geen'
-                WHEN v.teller IS NULL THEN 'niet_omrekenbaar'
                 ELSE v.contract_bron
            END AS tarief_bron
     FROM v
