@@ -139,11 +139,10 @@ def test_totals_on_every_page_tie_to_the_marts(pc, rendered, gemeente):
                       "AND (%s::text IS NULL OR gemeente = %s)", (gemeente, gemeente)).fetchone()[0]
     assert report.tables["aanbieders"].total["realisatie"] == live
     assert sum(r["realisatie"] for r in report.tables["aanbieders"].rows) == live
-    if _split_realisatie(pc):
-        live_ib = pc.execute("SELECT sum(in_behandeling_bedrag)::bigint FROM mart.pc_gemeente_maand WHERE jaar = 2025 "
-                             "AND kwartaal = 4 AND (%s::text IS NULL OR gemeente = %s)", (gemeente, gemeente)).fetchone()[0]
-        assert report.tables["aanbieders"].total["in_behandeling"] == live_ib
-        assert sum(r["in_behandeling"] for r in report.tables["aanbieders"].rows) == live_ib
+    live_ib = pc.execute("SELECT sum(in_behandeling_bedrag)::bigint FROM mart.pc_gemeente_maand WHERE jaar = 2025 "
+                         "AND kwartaal = 4 AND (%s::text IS NULL OR gemeente = %s)", (gemeente, gemeente)).fetchone()[0]
+    assert report.tables["aanbieders"].total["in_behandeling"] == live_ib
+    assert sum(r["in_behandeling"] for r in report.tables["aanbieders"].rows) == live_ib
     # the completion estimate is the forecast mart's
     ntd = pc.execute("SELECT coalesce(sum(nog_te_declareren_bedrag), 0)::bigint FROM mart.prognose_nog_te_declareren "
                      "WHERE maand BETWEEN '2025-10-01' AND '2025-12-01' AND (%s::text IS NULL OR gemeente = %s)",
@@ -164,12 +163,6 @@ def test_totals_on_every_page_tie_to_the_marts(pc, rendered, gemeente):
     assert shown in "\n".join(_pdf_text(_file(files, ".pdf")))
 
 
-def _split_realisatie(conn) -> bool:
-    """The marts split realisatie (toegekend) from in behandeling (INTERFACES.md)."""
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'mart.pc_gemeente_maand'::regclass "
-                        "AND attname = 'in_behandeling_bedrag')").fetchone()[0]
-
-
 @pytest.mark.parametrize("gemeente", [None, "0193"], ids=["regio", "zwolle"])
 def test_figures_on_a_page_do_not_contradict_each_other(pc, rendered, gemeente):
     """Every figure that is stated twice, or is the sum of others, ties: prognose = realisatie + in behandeling +
@@ -178,7 +171,7 @@ def test_figures_on_a_page_do_not_contradict_each_other(pc, rendered, gemeente):
     declared amount is what core holds as submitted and not rejected (counted here from the lines)."""
     report, _files = rendered[gemeente]
     cat, kern, maand = report.tables["categorie"], report.tables["kerncijfers"].rows[0], report.tables["maand"]
-    ib = (lambda r: r["in_behandeling"] or 0)
+    ib = (lambda r: r["in_behandeling"])
     for r in cat.rows + [cat.total]:  # Q4 2025 is delivered in full (peildatum 2026-01)
         assert r["prognose"] == r["realisatie"] + ib(r) + r["nog_te_declareren"], r
     for k in ("begroting", "realisatie", "in_behandeling", "nog_te_declareren", "prognose", "correctie"):
@@ -193,8 +186,7 @@ def test_figures_on_a_page_do_not_contradict_each_other(pc, rendered, gemeente):
         if r["soort"] != "verplichting":
             assert r["prognose"] == r["realisatie"] + ib(r) + r["nog_te_declareren"], r
     dq = report.tables["dq_overzicht"].rows[0]
-    if _split_realisatie(pc):
-        assert report.tables["aanbieders"].total["in_behandeling"] == dq["onbeantwoord_bedrag"]
+    assert report.tables["aanbieders"].total["in_behandeling"] == dq["onbeantwoord_bedrag"]
     # independently: every non-rejected line for care in Q4, summed in Python
     lines = pc.execute("SELECT maand, ingediend_bedrag_saldo, status FROM core.declaratie_regel_feit "
                        "WHERE maand BETWEEN '2025-10-01' AND '2025-12-01' AND (%s::text IS NULL OR gemeente = %s)",
@@ -210,16 +202,14 @@ def test_figures_on_a_page_do_not_contradict_each_other(pc, rendered, gemeente):
 def test_realisatie_is_toegekend_with_in_behandeling_beside_it(pc, rendered):
     """Realisatie = what the gemeente granted (JW325 positive); lines without an answer are 'in behandeling'
     beside it; every money column says which it is. Counted here from the lines, per status."""
-    if not _split_realisatie(pc):
-        pytest.skip("mart.pc_gemeente_maand has no in_behandeling_bedrag yet (marts helper, INTERFACES.md)")
     report, files = rendered[None]
     rows = pc.execute("SELECT status, sum(ingediend_bedrag_saldo)::bigint FROM core.declaratie_regel_feit "
                       "WHERE maand BETWEEN '2025-10-01' AND '2025-12-01' GROUP BY status").fetchall()
     per_status = dict(rows)
     # taakgericht care is paid by a lump sum per month (contract workbook), not declared: part of realisatie
     taakgericht = pc.execute("SELECT coalesce(sum(bedrag), 0)::bigint FROM core.contract_taakgericht_actueel "
-                             "WHERE periode_maand BETWEEN '2025-10-01' AND '2025-12-01'").fetchone()[0] \
-        if pc.execute("SELECT to_regclass('core.contract_taakgericht_actueel')").fetchone()[0] else 0
+                             "WHERE periode_maand BETWEEN '2025-10-01' AND '2025-12-01'").fetchone()[0]
+    assert taakgericht > 0, "the demo contract has taakgericht lump sums"
     cat = report.tables["categorie"]
     assert cat.col("realisatie").label == "Realisatie (toegekend)"
     assert cat.col("in_behandeling").label == "In behandeling"
@@ -243,8 +233,7 @@ def test_gemeente_reports_add_up_to_the_region(pc):
     parts = [reports.build(pc, Q4, s.gemeente).tables["categorie"].total for s in reports.scopes(pc) if s.gemeente]
     for key in ("begroting", "realisatie", "nog_te_declareren", "prognose", "begroting_jaar", "prognose_jaar"):
         assert sum(p[key] for p in parts) == region[key], key
-    if _split_realisatie(pc):
-        assert sum(p["in_behandeling"] for p in parts) == region["in_behandeling"]
+    assert sum(p["in_behandeling"] for p in parts) == region["in_behandeling"]
 
 
 def test_annual_report_covers_the_year(pc):
@@ -558,23 +547,30 @@ def test_the_last_months_before_the_peildatum_are_marked_incomplete(pc, rendered
 
 
 def test_the_dq_section_of_a_gemeente_shows_its_own_quarantine(pc):
-    has = pc.execute("SELECT count(*) FROM pg_attribute WHERE attname = 'gemeente' AND NOT attisdropped AND "
-                     "attrelid IN ('dq.quarantine'::regclass, 'meta.file_manifest'::regclass)").fetchone()[0]
-    if has < 2:
-        pytest.skip("dq.quarantine / meta.file_manifest have no gemeente column yet (ingest helper, INTERFACES.md)")
     with pc.transaction(force_rollback=True):
         before = dict(pc.execute("SELECT coalesce(gemeente, '-'), count(*) FROM meta.file_manifest "
                                  "WHERE state = 'quarantined' GROUP BY 1").fetchall())
         # quarantined files: 3 of Zwolle, 2 of Kampen, 1 unreadable (no gemeente)
+        lines = dict(pc.execute("SELECT coalesce(gemeente, '-'), count(*) FROM dq.quarantine "
+                                "WHERE replay_batch_id IS NULL GROUP BY 1").fetchall())
         for i, g in enumerate(["0193", "0193", "0193", "0166", "0166", None]):
             pc.execute("INSERT INTO meta.file_manifest (file_sha256, file_name, file_size, state, reason, gemeente) "
                        "VALUES (%s, %s, 1, 'quarantined', 'test', %s)", (f"{i:064d}", f"t{i}.xml", g))
+        # quarantined lines of files that were staged: 2 in a Zwolle file, 1 in Kampen's, 1 in a file of
+        # unknown gemeente; the ingest's trigger takes the gemeente from the file
+        batch = pc.execute("INSERT INTO meta.load_batch (status) VALUES ('published') RETURNING batch_id").fetchone()[0]
+        for row_id, i in enumerate([0, 0, 3, 5]):
+            pc.execute("INSERT INTO dq.quarantine (dataset, row_id, batch_id, file_sha256, regel_codes, reden) "
+                       "VALUES ('jw323_prestatie', %s, %s, %s, ARRAY['TR346'], 'test')", (-1 - row_id, batch, f"{i:064d}"))
         zwolle = reports.build(pc, Q4, "0193").tables["dq_overzicht"]
         regio = reports.build(pc, Q4).tables["dq_overzicht"]
     z, r = zwolle.rows[0], regio.rows[0]
     assert z["bestanden_quarantaine"] == before.get("0193", 0) + 3
     assert z["bestanden_zonder_gemeente"] == before.get("-", 0) + 1
     assert r["bestanden_quarantaine"] == sum(before.values()) + 6
+    assert z["regels_quarantaine"] == lines.get("0193", 0) + 2
+    assert z["regels_zonder_gemeente"] == lines.get("-", 0) + 1
+    assert r["regels_quarantaine"] == sum(lines.values()) + 4
     labels = [c.label for c in zwolle.columns]
     assert "Bestanden in quarantaine (deze gemeente)" in labels
     assert any("zonder bekende gemeente" in lbl for lbl in labels)

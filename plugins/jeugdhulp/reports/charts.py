@@ -141,7 +141,7 @@ def maandverloop(report: Report) -> bytes:
     real = [r["realisatie"] if r["soort"] != "verplichting" else 0 for r in rows]
     nog = [r["nog_te_declareren"] if r["soort"] != "verplichting" else 0 for r in rows]
     verpl = [r["prognose"] if r["soort"] == "verplichting" else 0 for r in rows]
-    behandeling = [(r["in_behandeling"] or 0) if r["soort"] != "verplichting" else 0 for r in rows]
+    behandeling = [r["in_behandeling"] if r["soort"] != "verplichting" else 0 for r in rows]
     ax.bar(x, real, 0.7, color=REALISATIE, label=t.col("realisatie").label)
     if any(behandeling):
         ax.bar(x, behandeling, 0.7, bottom=real, color=BEHANDELING, label="In behandeling")

@@ -57,14 +57,6 @@ def check_period(conn: psycopg.Connection, period: Period, today: dt.date | None
                                 "Choose a period with data, or ingest its messages first")
 
 
-def _has_column(conn, relation: str, column: str) -> bool:
-    """Whether ``relation`` (a table, view or materialized view) has ``column`` (pg_attribute:
-    information_schema does not list materialized views)."""
-    return conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s "
-        "AND NOT attisdropped)", (relation, column)).fetchone()[0]
-
-
 def check_ready(conn: psycopg.Connection) -> None:
     rows = dict(conn.execute(
         "SELECT matviewname, ispopulated FROM pg_matviews WHERE schemaname = 'mart' AND matviewname = ANY(%s)",
@@ -101,31 +93,16 @@ def scope_for(conn: psycopg.Connection, gemeente: str | None) -> Scope:
     return Scope(*row)
 
 
-def _params(conn, scope: Scope, period: Period) -> dict:
+def _params(scope: Scope, period: Period) -> dict:
     return {"g": scope.gemeente, "van": period.start, "tot": period.months[-1], "jaar": period.jaar,
-            "jaar_van": dt.date(period.jaar, 1, 1), "eind": period.end,
-            # realisatie = toegekend with in_behandeling beside it (INTERFACES.md); older marts: non-rejected
-            "behandeling": _has_column(conn, "mart.pc_gemeente_maand", "in_behandeling_bedrag"),
-            "behandeling_vast": _has_column(conn, "mart.pc_gemeente_maand_vastgesteld", "in_behandeling_bedrag")}
+            "jaar_van": dt.date(period.jaar, 1, 1), "eind": period.end}
 
 
-def _in_behandeling(p: dict, frozen: str = "v", live: str = "m") -> str:
-    """SQL for the amount still awaiting a JW325 answer (frozen for closed months where the view has it)."""
-    if p["behandeling_vast"]:
-        return f"{frozen}.in_behandeling_bedrag"
-    return f"{live}.in_behandeling_bedrag" if p["behandeling"] else "0"
-
-
-def realisatie_label(p: dict, suffix: str = "") -> str:
-    return ("Realisatie (toegekend)" if p["behandeling"] else "Realisatie (ingediend, niet afgewezen)") + suffix
-
-
-def realisatie_toelichting(p: dict) -> str:
-    if p["behandeling"]:
-        return ("Toegekend bedrag (JW325 met een positief antwoord) voor zorg geleverd in de periode: debet min credit; "
-                "afgesloten maanden zoals bij afsluiten.")
-    return ("Ingediend bedrag voor zorg geleverd in de periode, zonder afgewezen regels (ook nog onbeantwoorde): "
-            "debet min credit; afgesloten maanden zoals bij afsluiten.")
+#: realisatie is what the gemeente granted (INTERFACES.md); what awaits an answer stands beside it
+REALISATIE = "Realisatie (toegekend)"
+REALISATIE_TOELICHTING = ("Toegekend bedrag (JW325 met een positief antwoord) voor zorg geleverd in de periode: debet "
+                          "min credit, plus de vaste maandbedragen voor taakgerichte zorg; afgesloten maanden zoals bij "
+                          "afsluiten.")
 
 
 IN_BEHANDELING_TOELICHTING = ("Ingediend voor zorg in de periode, nog zonder antwoord (JW325): debet min credit. "
@@ -145,14 +122,13 @@ def _q(conn, sql: str, params: dict) -> list[dict]:
 
 
 def categorie_table(conn, p: dict) -> Table:
-    ib = _in_behandeling(p)
     rows = _q(conn, f"""
         WITH periode AS (
             SELECT v.product_categorie,
                    sum(v.begroting_bedrag) AS begroting, sum(v.realisatie_bedrag) AS realisatie,
-                   sum({ib}) AS in_behandeling,
+                   sum(v.in_behandeling_bedrag) AS in_behandeling,
                    sum(v.nog_te_declareren_bedrag) AS nog_te_declareren,
-                   sum(CASE WHEN m.geleverd THEN v.realisatie_bedrag + {ib} + v.nog_te_declareren_bedrag
+                   sum(CASE WHEN m.geleverd THEN v.realisatie_bedrag + v.in_behandeling_bedrag + v.nog_te_declareren_bedrag
                             ELSE v.verplichting_bedrag END) AS prognose,
                    sum(v.correctie_na_afsluiting_bedrag) AS correctie
             FROM mart.pc_gemeente_maand_vastgesteld v
@@ -191,11 +167,8 @@ def categorie_table(conn, p: dict) -> Table:
                                                    "begroting_jaar", "prognose_jaar", "jeugdigen"))]
     for r in rows:
         r["categorie"] = f"{r['product_categorie']} {_kort(r.pop('omschrijving'))}"
-        if not p["behandeling"]:
-            r["in_behandeling"] = None  # the marts do not split it off yet: shown as "–"
-    total = {k: sum(r[k] for r in rows) for k in ("begroting", "realisatie", "nog_te_declareren", "prognose",
-                                                  "begroting_jaar", "prognose_jaar", "verschil_jaar", "correctie")}
-    total["in_behandeling"] = sum(r["in_behandeling"] for r in rows) if p["behandeling"] else None
+    total = {k: sum(r[k] for r in rows) for k in ("begroting", "realisatie", "in_behandeling", "nog_te_declareren",
+                                                  "prognose", "begroting_jaar", "prognose_jaar", "verschil_jaar", "correctie")}
     total["categorie"] = "Totaal"
     total["jeugdigen"] = _distinct_jeugdigen(conn, p, p["van"], p["tot"])
     return Table(
@@ -203,7 +176,7 @@ def categorie_table(conn, p: dict) -> Table:
         [
             Col("categorie", "Productcategorie", toelichting="ProductCategorie (JZ020) met omschrijving."),
             Col("begroting", "Begroting periode", "bedrag", toelichting="Begroting voor de maanden van de periode (een twaalfde van de jaarbegroting per maand)."),
-            Col("realisatie", realisatie_label(p), "bedrag", toelichting=realisatie_toelichting(p)),
+            Col("realisatie", REALISATIE, "bedrag", toelichting=REALISATIE_TOELICHTING),
             Col("in_behandeling", "In behandeling", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING),
             Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag", toelichting="Schatting van wat voor de geleverde maanden nog gedeclareerd gaat worden (late declaraties, chain-ladder)."),
             Col("prognose", "Prognose periode", "bedrag", toelichting="Realisatie (toegekend) + in behandeling + nog te declareren; voor maanden na de peildatum de verplichting uit toewijzingen."),
@@ -231,10 +204,9 @@ def _distinct_jeugdigen(conn, p: dict, van: dt.date, tot: dt.date) -> int:
 
 
 def maand_table(conn, p: dict) -> Table:
-    ib = _in_behandeling(p)
     rows = _q(conn, f"""
         WITH v AS (
-            SELECT v.maand, v.status, v.begroting_bedrag, v.realisatie_bedrag, {ib} AS in_behandeling_bedrag,
+            SELECT v.maand, v.status, v.begroting_bedrag, v.realisatie_bedrag, v.in_behandeling_bedrag,
                    v.nog_te_declareren_bedrag, v.verplichting_bedrag, m.geleverd
             FROM mart.pc_gemeente_maand_vastgesteld v
             JOIN mart.pc_gemeente_maand m USING (gemeente, maand, product_categorie)
@@ -291,10 +263,8 @@ def maand_table(conn, p: dict) -> Table:
                       ("onvolledig" + (f", {fmt.pct(binnen, 0)} binnen" if binnen is not None else ""))
                       if r["onvolledig"] else "voorlopig")
         r.pop("peilmaand_of_later")
-        if not p["behandeling"]:
-            r["in_behandeling"] = None
-    total = {k: sum(r[k] for r in rows) for k in ("begroting", "realisatie", "nog_te_declareren", "verplichting", "prognose")}
-    total["in_behandeling"] = sum(r["in_behandeling"] for r in rows) if p["behandeling"] else None
+    total = {k: sum(r[k] for r in rows)
+             for k in ("begroting", "realisatie", "in_behandeling", "nog_te_declareren", "verplichting", "prognose")}
     total["maand"] = None
     total["soort"] = f"jaar {p['jaar']}"
     return Table(
@@ -305,7 +275,7 @@ def maand_table(conn, p: dict) -> Table:
                 "onvolledig (voorlopig en naar schatting nog geen " + fmt.pct(VOLLEDIG_PCT, 0) + " van het eindbedrag "
                 "gedeclareerd: de declaratievertraging, geen trend) of verplichting (maand na de peildatum: prognose uit toewijzingen)."),
             Col("begroting", "Begroting", "bedrag", toelichting="Een twaalfde van de jaarbegroting."),
-            Col("realisatie", realisatie_label(p), "bedrag", toelichting=realisatie_toelichting(p).replace("de periode", "de maand")),
+            Col("realisatie", REALISATIE, "bedrag", toelichting=REALISATIE_TOELICHTING.replace("de periode", "de maand")),
             Col("in_behandeling", "In behandeling", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING.replace("de periode", "de maand")),
             Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag", toelichting="Schatting van late declaraties (chain-ladder)."),
             Col("verplichting", "Verplichting", "bedrag", toelichting="Waarde van de toegewezen zorg in actuele toewijzingen."),
@@ -414,26 +384,23 @@ def instroom_table(conn, p: dict, onvolledige_maanden: set[dt.date]) -> Table:
 
 
 def aanbieder_table(conn, p: dict) -> Table:
-    # the line status of core.declaratie_regel_feit; realisatie as the marts define it (see _params):
-    # granted lines plus, for taakgericht care, the month's lump sum once the month is delivered
-    toegekend = "f.status NOT IN ('rejected', 'pending')" if p["behandeling"] else "true"
-    taak = p["behandeling"] and conn.execute("SELECT to_regclass('core.contract_taakgericht_actueel') IS NOT NULL").fetchone()[0]
-    taak_sql = f"""
-            SELECT t.aanbieder, sum(t.bedrag) AS taakgericht
-            FROM core.contract_taakgericht_actueel t
-            JOIN (SELECT DISTINCT maand FROM mart.pc_gemeente_maand WHERE geleverd) m ON m.maand = t.periode_maand
-            WHERE t.periode_maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='t.gemeente')}
-            GROUP BY t.aanbieder""" if taak else "SELECT NULL::text AS aanbieder, NULL::bigint AS taakgericht WHERE false"
+    # realisatie per provider as mart.pc_gemeente_maand defines it: the lines the gemeente granted
+    # (core.declaratie_regel_feit.status) plus, for taakgericht care, the lump sum of each delivered month
     rows = _q(conn, f"""
         WITH regels AS (
             SELECT f.aanbieder,
-                   sum(f.ingediend_bedrag_saldo) FILTER (WHERE {toegekend}) AS toegekend,
+                   sum(f.ingediend_bedrag_saldo) FILTER (WHERE f.status = 'approved') AS toegekend,
                    sum(f.ingediend_bedrag_saldo) FILTER (WHERE f.status = 'pending') AS in_behandeling,
                    count(DISTINCT f.client_pseudoniem) FILTER (WHERE f.debet_credit = 'D') AS jeugdigen
             FROM core.declaratie_regel_feit f
             WHERE f.status <> 'rejected' AND f.maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='f.gemeente')}
             GROUP BY f.aanbieder
-        ), taak AS ({taak_sql}
+        ), taak AS (
+            SELECT t.aanbieder, sum(t.bedrag) AS taakgericht
+            FROM core.contract_taakgericht_actueel t
+            JOIN (SELECT DISTINCT maand FROM mart.pc_gemeente_maand WHERE geleverd) m ON m.maand = t.periode_maand
+            WHERE t.periode_maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='t.gemeente')}
+            GROUP BY t.aanbieder
         )
         SELECT aanbieder, a.aanbieder_naam,
                (coalesce(r.toegekend, 0) + coalesce(t.taakgericht, 0))::bigint AS realisatie,
@@ -460,15 +427,12 @@ def aanbieder_table(conn, p: dict) -> Table:
              "in_behandeling": sum(r["in_behandeling"] for r in rows),
              "taakgericht": sum(r["taakgericht"] for r in rows),
              "jeugdigen": _distinct_jeugdigen(conn, p, p["van"], p["tot"])}
-    if not p["behandeling"]:
-        for r in top + [total]:
-            r["in_behandeling"] = None
     return Table(
-        "aanbieders", f"Grootste aanbieders naar {realisatie_label(p).lower()} (top {TOP_AANBIEDERS})",
+        "aanbieders", f"Grootste aanbieders naar {REALISATIE.lower()} (top {TOP_AANBIEDERS})",
         [
             Col("aanbieder", "AGB-code", toelichting="AGB-code van de aanbieder (leeg voor de overige aanbieders samen)."),
             Col("aanbieder_naam", "Aanbieder", toelichting="Naam van de aanbieder."),
-            Col("realisatie", realisatie_label(p), "bedrag", toelichting=realisatie_toelichting(p).replace(
+            Col("realisatie", REALISATIE, "bedrag", toelichting=REALISATIE_TOELICHTING.replace(
                 "afgesloten maanden zoals bij afsluiten", "actueel, ook voor afgesloten maanden")),
             Col("aandeel", "Aandeel", "pct", toelichting="Aandeel van de aanbieder in de realisatie (toegekend) van de periode."),
             Col("taakgericht", "Waarvan taakgericht", "bedrag", toelichting="Vaste maandbedragen voor taakgerichte zorg (contractwerkboek) van de geleverde maanden; zitten in de realisatie."),
@@ -573,8 +537,7 @@ def quarantaine(conn, p: dict) -> dict:
     """Files and lines in quarantine (not repaired) for the scope, by the gemeente the ingest read from
     the message header (dq.quarantine / meta.file_manifest ``gemeente``; NULL = not known, e.g. an
     unreadable file): a gemeente's report counts its own and says how many have no known gemeente."""
-    per_gemeente = _has_column(conn, "dq.quarantine", "gemeente") and _has_column(conn, "meta.file_manifest", "gemeente")
-    if not per_gemeente or p["g"] is None:
+    if p["g"] is None:
         bestanden, regels = conn.execute(
             """SELECT (SELECT count(*) FROM meta.file_manifest WHERE state = 'quarantined')::integer,
                       (SELECT count(*) FROM dq.quarantine WHERE replay_batch_id IS NULL)::integer""").fetchone()
@@ -589,7 +552,7 @@ def quarantaine(conn, p: dict) -> dict:
     batches = conn.execute("SELECT count(*)::integer FROM meta.load_batch WHERE status = 'failed'").fetchone()[0]
     return {"bestanden_quarantaine": bestanden, "regels_quarantaine": regels,
             "bestanden_zonder_gemeente": zonder[0], "regels_zonder_gemeente": zonder[1],
-            "batches_afgekeurd": batches, "per_gemeente": per_gemeente and p["g"] is not None}
+            "batches_afgekeurd": batches, "per_gemeente": p["g"] is not None}
 
 
 def dq_tables(conn, p: dict) -> tuple[Table, Table, dict]:
@@ -618,8 +581,7 @@ def dq_tables(conn, p: dict) -> tuple[Table, Table, dict]:
         WHERE maand BETWEEN %(van)s AND %(tot)s AND {_SCOPE.format(col='gemeente')}
         """, p)[0]
     overzicht = {**status, **quarantaine(conn, p)}
-    wie = ("deze gemeente" if overzicht["per_gemeente"] else
-           "regio, totaal" if p["g"] is None else "regio, totaal: per gemeente nog niet bekend")
+    wie = "deze gemeente" if overzicht["per_gemeente"] else "regio, totaal"
     t_prov = Table(
         "datakwaliteit", "Datakwaliteit per aanbieder (berichten ontvangen in de periode)",
         [
@@ -671,7 +633,7 @@ def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.date
     now = now or dt.datetime.now().astimezone()
     check_ready(conn)
     check_period(conn, period, now.date())
-    p = _params(conn, scope, period)
+    p = _params(scope, period)
     peildatum = conn.execute("SELECT peildatum FROM core.peildatum").fetchone()[0]
     cat = categorie_table(conn, p)
     maanden = maand_table(conn, p)
@@ -692,7 +654,7 @@ def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.date
         "kerncijfers", "Kerncijfers",
         [
             Col("begroting", "Begroting periode", "bedrag", toelichting=cat.col("begroting").toelichting),
-            Col("realisatie", realisatie_label(p, " periode"), "bedrag", toelichting=cat.col("realisatie").toelichting),
+            Col("realisatie", REALISATIE + " periode", "bedrag", toelichting=cat.col("realisatie").toelichting),
             Col("in_behandeling", "In behandeling (nog niet toegekend)", "bedrag", toelichting=IN_BEHANDELING_TOELICHTING),
             Col("nog_te_declareren", "Nog te declareren (schatting)", "bedrag", toelichting=cat.col("nog_te_declareren").toelichting),
             Col("prognose", "Prognose periode", "bedrag", toelichting=cat.col("prognose").toelichting),
@@ -758,9 +720,8 @@ def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.date
             "zijn de stand van de data (declaraties komen met vertraging), geen trend.")
     if dq["onbeantwoord_regels"]:
         voorbehouden.append(f"{fmt.getal(dq['onbeantwoord_regels'])} declaratieregels ({fmt.euro(dq['onbeantwoord_bedrag'])}) "
-                            "hebben nog geen antwoord (JW325): "
-                            + ("ze staan als 'in behandeling' naast de realisatie (toegekend) en tellen mee in de prognose."
-                               if p["behandeling"] else "ze tellen voorlopig mee in de realisatie."))
+                            "hebben nog geen antwoord (JW325): ze staan als 'in behandeling' naast de realisatie "
+                            "(toegekend) en tellen mee in de prognose.")
     if dq["afgewezen_regels"]:
         voorbehouden.append(f"{fmt.getal(dq['afgewezen_regels'])} declaratieregels ({fmt.euro(dq['afgewezen_bedrag'])}) "
                             "zijn afgewezen en tellen niet mee.")

@@ -374,7 +374,6 @@ def xlsx(report: Report) -> bytes:
     info.column_dimensions["B"].width = 55
     info.column_dimensions["C"].width = 100
     _print_setup(info)
-    info.print_title_rows = None
 
     head_fill = PatternFill("solid", fgColor="1F4E79")
     eigen_fill = PatternFill("solid", fgColor="FFF2CC")
@@ -393,7 +392,7 @@ def xlsx(report: Report) -> bytes:
                 if c.kind in _XLSX_FORMAT:
                     ws.cell(ws.max_row, 2).number_format = _XLSX_FORMAT[c.kind]
             widths = [max(len(str(c.label)) for c in t.columns) + 2, 20, 16]
-            _notes(ws, t, bold)
+            _notes(ws, t)
         else:
             extra = _extra_columns(t)
             ws.append([c.label for c in t.columns] + [label for label, _ in extra])
@@ -427,7 +426,7 @@ def xlsx(report: Report) -> bytes:
             # a column is as wide as its widest shown value, a header may wrap at spaces
             widths = [min(60, max(max((len(v) for v in col[1:]), default=0),
                                   max(len(w) for w in col[0].split())) + 3) for col in shown]
-            _notes(ws, t, bold)
+            _notes(ws, t)
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(w, 8)
         _print_setup(ws)
@@ -436,7 +435,7 @@ def xlsx(report: Report) -> bytes:
     return buf.getvalue()
 
 
-def _notes(ws, t: Table, bold) -> None:
+def _notes(ws, t: Table) -> None:
     notes = layout.notes(t)
     if notes:
         ws.append([])
