@@ -629,6 +629,10 @@ def dq_tables(conn, p: dict) -> tuple[Table, Table, dict]:
 # --------------------------------------------------------------------------- the report
 
 
+def _regels(n: int) -> str:
+    return f"{fmt.getal(n)} declaratieregel" + ("" if n == 1 else "s")
+
+
 def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.datetime | None = None) -> Report:
     now = now or dt.datetime.now().astimezone()
     check_ready(conn)
@@ -719,12 +723,12 @@ def collect(conn: psycopg.Connection, period: Period, scope: Scope, now: dt.date
             f"nog geen {fmt.pct(VOLLEDIG_PCT, 0)} gedeclareerd. Lagere bedragen en minder instroom in deze maanden "
             "zijn de stand van de data (declaraties komen met vertraging), geen trend.")
     if dq["onbeantwoord_regels"]:
-        voorbehouden.append(f"{fmt.getal(dq['onbeantwoord_regels'])} declaratieregels ({fmt.euro(dq['onbeantwoord_bedrag'])}) "
-                            "hebben nog geen antwoord (JW325): ze staan als 'in behandeling' naast de realisatie "
-                            "(toegekend) en tellen mee in de prognose.")
+        voorbehouden.append(f"{_regels(dq['onbeantwoord_regels'])} ({fmt.euro(dq['onbeantwoord_bedrag'])}) "
+                            "zonder antwoord (JW325) staan als 'in behandeling' naast de realisatie (toegekend) en "
+                            "tellen mee in de prognose.")
     if dq["afgewezen_regels"]:
-        voorbehouden.append(f"{fmt.getal(dq['afgewezen_regels'])} declaratieregels ({fmt.euro(dq['afgewezen_bedrag'])}) "
-                            "zijn afgewezen en tellen niet mee.")
+        voorbehouden.append(f"{_regels(dq['afgewezen_regels'])} ({fmt.euro(dq['afgewezen_bedrag'])}) afgewezen: "
+                            "telt niet mee.")
     if dq["bestanden_quarantaine"] or dq["regels_quarantaine"] or dq["batches_afgekeurd"] or \
             dq["bestanden_zonder_gemeente"] or dq["regels_zonder_gemeente"]:
         wie = "deze gemeente" if dq["per_gemeente"] else "regio"
