@@ -693,6 +693,8 @@ def _sentence(exc: BaseException) -> str:
                 "traceback that JEUGDHULP_DEBUG=1 shows")
     if type(exc).__module__.startswith("psycopg") and "connect" in message:
         return f"cannot connect to the warehouse: {message}"
+    if type(exc).__module__.startswith("psycopg") and "has not been populated" in message:
+        return f"{message.splitlines()[0]}: the marts were never refreshed; run `jeugdhulp marts refresh` first"
     return message
 
 
