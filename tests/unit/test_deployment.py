@@ -227,3 +227,20 @@ def test_the_pipeline_is_not_the_warehouse_superuser():
     assert "./docker/warehouse-db/roles.sql:/jeugdhulp/roles.sql:ro" in mounts
     script = ROOT / "docker" / "warehouse-db" / "initdb" / "10-roles.sh"
     assert "/jeugdhulp/roles.sql" in script.read_text() and os.access(script, os.X_OK)
+
+
+def test_deploy_check_runs_as_compose_runs_it_with_the_standard_library_only(tmp_path):
+    """airflow-init runs `PYTHONPATH=/opt/airflow/plugins python -m jeugdhulp.deploy_check` as root,
+    whose python may not see the image's packages: the check needs the standard library only."""
+    import subprocess
+    import sys
+
+    key = tmp_path / "key"
+    key.write_text(_env_example()[privacy.KEY_ENV])
+    env = {**_env_example(), privacy.KEY_FILE_ENV: str(key), "PYTHONPATH": str(ROOT / "plugins")}
+    # -S: no site-packages; the package is found through PYTHONPATH alone
+    res = subprocess.run([sys.executable, "-S", "-m", "jeugdhulp.deploy_check"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 1, res.stderr
+    assert "refusing to start" in res.stderr and "AIRFLOW_FERNET_KEY" in res.stderr
+    assert "JEUGDHULP_PSEUDONYM_KEY" in res.stderr and "change-me" not in res.stderr.replace("(change-me...)", "")
