@@ -18,7 +18,7 @@ import pytest
 from conftest import TEST_KEY
 from ijw_berichten import jw301, jw323, line
 
-from jeugdhulp import pipeline, warehouse
+from jeugdhulp import pipeline
 from jeugdhulp.reference import GEMEENTEN
 
 pytestmark = pytest.mark.integration
