@@ -75,10 +75,20 @@ def test_open_ended_toewijzing_has_commitments(ingested):
 
 
 def test_open_ended_toewijzing_counts_in_waiting_time_mart(ingested):
-    # New assignments in December 2024, category 45: 1001 and 1002 (1003 was withdrawn).
+    # New assignments in December 2024, category 45: 1001 and 1002 (1003 was withdrawn), neither started.
     # Before the fix 1001 counted as vervallen: 1 instead of 2.
     marts.refresh(ingested)
     rows = ingested.execute(
-        "SELECT maand, product_categorie, aantal_toewijzingen, aantal_niet_gestart FROM mart.wachttijd_gemeente_maand"
-    ).fetchall()
-    assert [(str(m), c, n, ns) for m, c, n, ns in rows] == [("2024-12-01", "45", 2, 2)]
+        "SELECT maand, product_categorie, aantal_toewijzingen, aantal_gestart, aantal_niet_gestart "
+        "FROM mart.wachttijd_gemeente_maand").fetchall()
+    assert [(str(m), c, n, g, ns) for m, c, n, g, ns in rows] == [("2024-12-01", "45", 2, 0, 2)]
+
+
+def test_waiting_time_to_start_is_unknown_without_a_start(ingested):
+    # mart.wachttijd_gemeente_maand took greatest(startdatum - toewijzingsdatum, 0): greatest ignores
+    # NULL, so a toewijzing that never started counted as started on day 0. With no start at all the
+    # average, median and p90 are unknown (NULL), not 0.
+    marts.refresh(ingested)
+    assert ingested.execute(
+        "SELECT toewijzing_tot_start_gemiddeld_dagen, toewijzing_tot_start_mediaan_dagen, "
+        "toewijzing_tot_start_p90_dagen FROM mart.wachttijd_gemeente_maand").fetchall() == [(None, None, None)]

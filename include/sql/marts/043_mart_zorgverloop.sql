@@ -114,7 +114,8 @@ WITH nieuw AS (
     FROM core.zorg_start
     GROUP BY gemeente, toewijzing_nummer
 ), wacht AS (
-    SELECT n.*, v.dagtekening AS verzoek_dagtekening, s.startdatum
+    SELECT n.*, v.dagtekening AS verzoek_dagtekening, s.startdatum,
+           CASE WHEN s.startdatum IS NOT NULL THEN greatest(s.startdatum - n.toewijzingsdatum, 0) END AS start_dagen  -- NULL: not started (greatest(NULL, 0) is 0)
     FROM (SELECT DISTINCT ON (gemeente, toewijzing_nummer) * FROM nieuw
           ORDER BY gemeente, toewijzing_nummer) n
     LEFT JOIN eerste_start s USING (gemeente, toewijzing_nummer)
@@ -130,9 +131,9 @@ SELECT w.gemeente,
        round(avg(w.toewijzingsdatum - w.verzoek_dagtekening), 1)                                  AS verzoek_tot_toewijzing_gemiddeld_dagen,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY w.toewijzingsdatum - w.verzoek_dagtekening)::integer AS verzoek_tot_toewijzing_mediaan_dagen,
        count(w.startdatum)::integer                                                               AS aantal_gestart,
-       round(avg(greatest(w.startdatum - w.toewijzingsdatum, 0)), 1)                              AS toewijzing_tot_start_gemiddeld_dagen,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(w.startdatum - w.toewijzingsdatum, 0))::integer AS toewijzing_tot_start_mediaan_dagen,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY greatest(w.startdatum - w.toewijzingsdatum, 0))::integer AS toewijzing_tot_start_p90_dagen,
+       round(avg(w.start_dagen), 1)                                                               AS toewijzing_tot_start_gemiddeld_dagen,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY w.start_dagen)::integer AS toewijzing_tot_start_mediaan_dagen,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY w.start_dagen)::integer AS toewijzing_tot_start_p90_dagen,
        count(*) FILTER (WHERE w.startdatum IS NULL)::integer                                      AS aantal_niet_gestart
 FROM wacht w
 JOIN core.gemeente g USING (gemeente)
