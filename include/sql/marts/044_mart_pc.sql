@@ -125,7 +125,8 @@ SELECT b.gemeente, b.toewijzing_nummer, b.aanbieder, b.product_categorie, b.prod
        END)::bigint AS verplichting_bedrag
 FROM b;
 
--- Written by jeugdhulp.forecast (chain-ladder on the declaration-lag triangle) before each refresh.
+-- Written by jeugdhulp.forecast (Bornhuetter-Ferguson with a care-days a-priori on a day-based
+-- declaration-lag triangle) before each refresh.
 CREATE TABLE IF NOT EXISTS mart.prognose_nog_te_declareren (
     peildatum                 date NOT NULL,
     gemeente                  text NOT NULL,
@@ -141,20 +142,33 @@ CREATE TABLE IF NOT EXISTS mart.prognose_nog_te_declareren (
     prognose_hoog_bedrag      bigint NOT NULL,
     PRIMARY KEY (gemeente, maand, product_categorie)
 );
+ALTER TABLE mart.prognose_nog_te_declareren
+    ADD COLUMN IF NOT EXISTS ontwikkeldagen       integer,
+    ADD COLUMN IF NOT EXISTS geleverd_tot         date,
+    ADD COLUMN IF NOT EXISTS aandeel_binnen_pct   numeric(7, 1),
+    ADD COLUMN IF NOT EXISTS zorgdagen            bigint,
+    ADD COLUMN IF NOT EXISTS kosten_per_zorgdag   numeric(14, 2),
+    ADD COLUMN IF NOT EXISTS creditering_verwacht boolean;
 COMMENT ON TABLE mart.prognose_nog_te_declareren IS
-    'Schatting van wat voor een geleverde maand nog gedeclareerd gaat worden (late declaraties), per gemeente, maand van levering en productcategorie: chain-ladder op de driehoek van declaratievertraging, met een marge uit de backtest.';
+    'Schatting van wat voor geleverde zorg nog gedeclareerd gaat worden (niet afgewezen regels), per gemeente, maand van levering en productcategorie: Bornhuetter-Ferguson met als verwachting de zorgdagen (start- en stopberichten) x kosten per zorgdag uit uitontwikkelde maanden (Cape Cod), ontwikkeling in dagen na het einde van de maand; de maand van de peildatum alleen tot en met de peildatum. Met een marge uit de backtest.';
 COMMENT ON COLUMN mart.prognose_nog_te_declareren.peildatum IS 'Laatste DeclaratieDagtekening in de data: de stand waarop de schatting is gemaakt.';
 COMMENT ON COLUMN mart.prognose_nog_te_declareren.gemeente IS 'CBS-gemeentecode (4 cijfers).';
 COMMENT ON COLUMN mart.prognose_nog_te_declareren.maand IS 'Eerste dag van de maand van levering (ProductPeriode).';
 COMMENT ON COLUMN mart.prognose_nog_te_declareren.product_categorie IS 'ProductCategorie (JZ020).';
 COMMENT ON COLUMN mart.prognose_nog_te_declareren.ontwikkelmaanden IS 'Aantal maanden tussen de maand van levering en de maand van de peildatum.';
 COMMENT ON COLUMN mart.prognose_nog_te_declareren.gedeclareerd_bedrag IS 'Tot de peildatum gedeclareerd (debet min credit, zonder afgewezen regels), in eurocent.';
-COMMENT ON COLUMN mart.prognose_nog_te_declareren.methode IS 'chain-ladder (gedeclareerd x ontwikkelfactor), bornhuetter-ferguson (verwachting uit de drie voorgaande maanden, voor maanden waarvan nog minder dan de helft binnen is) of geen schatting (eerste maand van de cel, nog niets binnen).';
-COMMENT ON COLUMN mart.prognose_nog_te_declareren.ontwikkelfactor IS 'Cumulatieve ontwikkelfactor: verwacht eindbedrag gedeeld door het bedrag dat na dit aantal ontwikkelmaanden binnen is (regionaal geschat); leeg als er na zo weinig maanden normaal nog niets binnen is.';
-COMMENT ON COLUMN mart.prognose_nog_te_declareren.nog_te_declareren_bedrag IS 'Geschat nog te declareren bedrag in eurocent (prognose min gedeclareerd).';
-COMMENT ON COLUMN mart.prognose_nog_te_declareren.prognose_bedrag IS 'Geschat eindbedrag voor deze maand in eurocent.';
-COMMENT ON COLUMN mart.prognose_nog_te_declareren.prognose_laag_bedrag IS 'Ondergrens van het eindbedrag in eurocent: 10e percentiel van de relatieve fout in de backtest bij dit aantal ontwikkelmaanden.';
-COMMENT ON COLUMN mart.prognose_nog_te_declareren.prognose_hoog_bedrag IS 'Bovengrens van het eindbedrag in eurocent: 90e percentiel van de relatieve fout in de backtest.';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.methode IS 'bornhuetter-ferguson (gedeclareerd + zorgdagen x kosten per zorgdag x deel nog niet binnen), chain-ladder (geen zorgdagen bekend, minstens de helft binnen: gedeclareerd / deel binnen), gemiddelde (geen zorgdagen, minder dan de helft binnen: verwachting uit de drie voorgaande maanden) of geen schatting (eerste maand van de cel zonder zorgdagen).';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.ontwikkelfactor IS 'Cumulatieve ontwikkelfactor: eindbedrag gedeeld door het bedrag dat na dit aantal dagen binnen is (regionaal geschat, 100 / aandeel_binnen_pct); leeg als er op dit punt normaal nog niets binnen is.';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.nog_te_declareren_bedrag IS 'Geschat nog te declareren bedrag in eurocent (prognose min gedeclareerd); alleen negatief als er per saldo creditering verwacht wordt (creditering_verwacht).';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.prognose_bedrag IS 'Geschat eindbedrag in eurocent voor de zorg van deze maand die tot en met geleverd_tot geleverd is.';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.prognose_laag_bedrag IS 'Ondergrens in eurocent: prognose + 10e percentiel van de backtestfout (relatief aan wat toen nog openstond, per volledigheidsklasse) x nog te declareren; nooit boven de prognose, smal als bijna alles binnen is.';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.prognose_hoog_bedrag IS 'Bovengrens in eurocent: prognose + 90e percentiel van dezelfde backtestfout x nog te declareren; nooit onder de prognose.';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.ontwikkeldagen IS 'Dagen tussen het einde van de maand van levering en de peildatum (negatief: de maand loopt nog).';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.geleverd_tot IS 'Laatste dag van de maand die meetelt: het einde van de maand, of de peildatum als de maand nog loopt (gedeclareerd en prognose naar rato van de dagen tot dan).';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.aandeel_binnen_pct IS 'Geschat percentage van het eindbedrag dat op de peildatum gedeclareerd is (regionaal, ontwikkeling in dagen).';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.zorgdagen IS 'Dagen lopende zorg (start- en stopberichten, core.zorgperiode) in de maand tot en met geleverd_tot: de blootstelling van de verwachting.';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.kosten_per_zorgdag IS 'Verwachte kosten per zorgdag in eurocent (Cape Cod: gedeclareerd / (zorgdagen x aandeel binnen) over de laatste uitontwikkelde maanden van de cel, anders van de productcategorie of de regio); leeg als de methode geen bornhuetter-ferguson is.';
+COMMENT ON COLUMN mart.prognose_nog_te_declareren.creditering_verwacht IS 'Waar als er per saldo nog creditering verwacht wordt (nog te declareren negatief).';
 
 CREATE TABLE IF NOT EXISTS mart.prognose_ontwikkelfactor (
     peildatum              date NOT NULL,
@@ -164,14 +178,16 @@ CREATE TABLE IF NOT EXISTS mart.prognose_ontwikkelfactor (
     aandeel_binnen_pct     numeric(5, 1) NOT NULL,
     aantal_herkomstmaanden integer NOT NULL
 );
+ALTER TABLE mart.prognose_ontwikkelfactor ADD COLUMN IF NOT EXISTS ontwikkeldagen integer;
 COMMENT ON TABLE mart.prognose_ontwikkelfactor IS
-    'Declaratievertraging van de regio: welk deel van het eindbedrag van een leveringsmaand na k maanden gedeclareerd is (chain-ladder ontwikkelfactoren).';
+    'Declaratievertraging van de regio op de peildatum: welk deel van het eindbedrag van de leveringsmaand k maanden voor de peildatum binnen is (chain-ladder in dagen na het einde van de maand).';
 COMMENT ON COLUMN mart.prognose_ontwikkelfactor.peildatum IS 'Laatste DeclaratieDagtekening in de data.';
-COMMENT ON COLUMN mart.prognose_ontwikkelfactor.ontwikkelmaanden IS 'k: maanden na de maand van levering (0 = dezelfde maand).';
-COMMENT ON COLUMN mart.prognose_ontwikkelfactor.factor IS 'Gedeclareerd na k+1 maanden gedeeld door gedeclareerd na k maanden, gewogen over de leveringsmaanden; leeg als er na k maanden nog niets binnen is.';
-COMMENT ON COLUMN mart.prognose_ontwikkelfactor.cumulatieve_factor IS 'Product van de factoren vanaf k: eindbedrag gedeeld door het bedrag na k maanden.';
-COMMENT ON COLUMN mart.prognose_ontwikkelfactor.aandeel_binnen_pct IS 'Percentage van het eindbedrag dat na k maanden gedeclareerd is (100 / cumulatieve factor).';
-COMMENT ON COLUMN mart.prognose_ontwikkelfactor.aantal_herkomstmaanden IS 'Aantal leveringsmaanden waarop de factor is geschat.';
+COMMENT ON COLUMN mart.prognose_ontwikkelfactor.ontwikkelmaanden IS 'k: maanden tussen de maand van levering en de maand van de peildatum (0 = de maand van de peildatum).';
+COMMENT ON COLUMN mart.prognose_ontwikkelfactor.factor IS 'Aandeel binnen bij k+1 gedeeld door aandeel binnen bij k (de ontwikkeling van de komende maand); leeg als er bij k nog niets binnen is.';
+COMMENT ON COLUMN mart.prognose_ontwikkelfactor.cumulatieve_factor IS 'Eindbedrag gedeeld door het bedrag dat op de peildatum binnen is; leeg als er nog niets binnen is.';
+COMMENT ON COLUMN mart.prognose_ontwikkelfactor.aandeel_binnen_pct IS 'Percentage van het eindbedrag dat op de peildatum gedeclareerd is (100 / cumulatieve factor); voor de lopende maand van het deel tot en met de peildatum.';
+COMMENT ON COLUMN mart.prognose_ontwikkelfactor.aantal_herkomstmaanden IS 'Aantal oudere leveringsmaanden waarop het aandeel is geschat (hoogstens 12 per ontwikkelstap).';
+COMMENT ON COLUMN mart.prognose_ontwikkelfactor.ontwikkeldagen IS 'Dagen tussen het einde van de maand van levering en de peildatum (negatief: de maand loopt nog).';
 
 CREATE TABLE IF NOT EXISTS mart.prognose_backtest (
     peildatum          date NOT NULL,
@@ -183,15 +199,22 @@ CREATE TABLE IF NOT EXISTS mart.prognose_backtest (
     fout_pct           numeric(8, 2),
     PRIMARY KEY (peildatum, gemeente, maand)
 );
+ALTER TABLE mart.prognose_backtest
+    ADD COLUMN IF NOT EXISTS gedeclareerd_bedrag bigint,
+    ADD COLUMN IF NOT EXISTS aandeel_binnen_pct  numeric(7, 1),
+    ADD COLUMN IF NOT EXISTS methode             text;
 COMMENT ON TABLE mart.prognose_backtest IS
     'Backtest van de prognose: voor elke historische peildatum de schatting van het eindbedrag per gemeente en leveringsmaand, naast wat er later werkelijk gedeclareerd is.';
-COMMENT ON COLUMN mart.prognose_backtest.peildatum IS 'Historische peildatum (laatste dag van een maand): alleen declaraties tot en met die dag zijn gebruikt.';
+COMMENT ON COLUMN mart.prognose_backtest.peildatum IS 'Historische peildatum (dezelfde dag van de maand als de huidige peildatum): alleen declaraties en zorg tot en met die dag zijn gebruikt.';
 COMMENT ON COLUMN mart.prognose_backtest.gemeente IS 'CBS-gemeentecode (4 cijfers).';
 COMMENT ON COLUMN mart.prognose_backtest.maand IS 'Eerste dag van de maand van levering.';
 COMMENT ON COLUMN mart.prognose_backtest.ontwikkelmaanden IS 'Maanden tussen de leveringsmaand en de historische peildatum.';
 COMMENT ON COLUMN mart.prognose_backtest.geschat_bedrag IS 'Toen geschat eindbedrag in eurocent.';
-COMMENT ON COLUMN mart.prognose_backtest.werkelijk_bedrag IS 'Nu bekend bedrag in eurocent (alleen leveringsmaanden die inmiddels uitontwikkeld zijn).';
+COMMENT ON COLUMN mart.prognose_backtest.werkelijk_bedrag IS 'Nu bekend bedrag in eurocent voor de zorg tot en met de historische peildatum (alleen leveringsmaanden die inmiddels uitontwikkeld zijn).';
 COMMENT ON COLUMN mart.prognose_backtest.fout_pct IS '(geschat - werkelijk) / werkelijk x 100.';
+COMMENT ON COLUMN mart.prognose_backtest.gedeclareerd_bedrag IS 'Op de historische peildatum gedeclareerd, in eurocent.';
+COMMENT ON COLUMN mart.prognose_backtest.aandeel_binnen_pct IS 'Gedeclareerd als percentage van het toen geschatte bedrag: de volledigheidsklasse van de marge.';
+COMMENT ON COLUMN mart.prognose_backtest.methode IS 'Methode van de schatting (bornhuetter-ferguson, chain-ladder, gemiddelde, geen schatting of gemengd over de productcategorieën).';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS mart.pc_gemeente_maand AS
 WITH regel AS (
