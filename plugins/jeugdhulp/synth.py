@@ -36,49 +36,84 @@ deterministically, but never within one gemeente: two youths of *different* geme
 a test BSN, so a youth is identified by (gemeente, BSN). ``SynthSummary.bsn_reused`` counts the
 youths whose BSN was already given to another youth.
 
+A year of a region that has existed for years (``year``: default the last complete year,
+:func:`standaard_jaar`, so that no message is dated in the future – TR135)
+* **Steady state** – ``clients`` youths have care in the year. A traject's Ingangsdatum is drawn
+  from the days between its longest care duration before 1 January and 31 December, so as many
+  trajecten run on every day of the year: many started in earlier years (their JW301, JW315 and
+  JW305 are dated then) and spend does not build up from January to December.
+* **Profiles** (``profile=``, ``PROFIELEN``) – ``steady``; ``growth``: the inflow grows so that
+  the case load is ``GROEI`` (15 %) higher in December than in January; ``seasonal``: the volume
+  of time and effort units (``ZOMERDIP_EENHEDEN``) is ``ZOMERDIP`` (70 %) in July and August.
+  Tariffs (:func:`tarief`) are ``CATALOGUS`` in ``TARIEF_BASISJAAR``, indexed by
+  ``INDEXATIE_PROMILLE`` every 1 January (every profile).
+* **What it contains** – counted in ``SynthSummary.gevallen`` (``GEVALLEN``): open-ended
+  toewijzingen, aspecific ones (category only, with or without Budget) and generic ones (Budget
+  only), the three uitvoeringsvarianten, temporary stops and restarts, deleted starts, stops and
+  toewijzingen, rejections declared again, credits with and without a new debit.
+
 Traffic per youth
 * **Forms and providers** – each youth gets one or more forms (``VORM_CATEGORIEEN``); per form a
   provider offering it (jeugdbescherming/-reclassering only by the gecertificeerde instelling,
   ``aanbieders``; a form no provider of the region offers becomes jeugdhulp zonder verblijf)
   and a product. All products of a youth at one provider form one *traject*
-  with one JW301 (all current toewijzingen of that client at that provider); about a quarter
-  starts in the second half of the previous year. Frequentie 2 and 6 always have an Einddatum.
+  with one JW301 (all current toewijzingen of that client at that provider). Frequentie 2 and 6
+  always have an Einddatum; 40 % of the Frequentie 4 (per month) toewijzingen have none
+  (``OPEN_SHARE``: care of 6–30 months; when it stops in the year the gemeente ends the
+  toewijzing with a JW301 with RedenWijziging 05 – or the JZ588→JZ002 match – and that Einddatum).
+* **Assignment shapes** – ``ASPECIFIEK_SHARE`` of the products of categories 45 and 54 (when no
+  other product of the traject has that category) are assigned aspecifically (Categorie only,
+  no Omvang), half of them with a Budget; ``GENERIEK_SHARE`` of the one-product trajecten of
+  jeugdhulp zonder verblijf generically (no Product, a Budget). A Budget is ``BUDGET_MARGE`` ×
+  the cost of the Omvang and has an Einddatum; the lines stay within it (TR369).
+* **Uitvoeringsvarianten** (``Product.variant``) – inspanningsgericht (volume per unit of time),
+  outputgericht (Eenheid 82 stuks (output) per month: jeugdbescherming, jeugdreclassering, a
+  verblijf trajectory) and taakgericht (45T01: toewijzing, start and stop, but never declared;
+  its value at the contract tariff, ``SynthSummary.taakgericht_bedrag``, is what the demo
+  contract's lump sums pay).
 * **JW315** – ~30 % of the trajecten start with a verzoek om toewijzing 3–35 days before the
   toewijzing (Verwijzer huisarts/jeugdarts/GI/medisch specialist with ZorgverlenerCode or Naam;
   rechter for jeugdbescherming/-reclassering), one ReferentieAanbieder per product (unique per
   provider). The honouring JW301 carries it (only that first time). ~3 % of these trajecten had
   an earlier VOT that was rejected (JW319 VerzoekAntwoord 1 + RedenAfwijzingVerzoek); ~2 % get
   a JW319 VerzoekAntwoord 2 (in onderzoek) before the JW301.
-* **JW317** – ~3 % of the youths ask (at their first provider) to raise the Omvang of one
-  toewijzing, listing every current toewijzing as OngewijzigdProduct or TeWijzigenProduct
-  (TR349). 70 % are honoured by a new JW301 (the old toewijzing shortened with RedenWijziging
-  12, a new ToewijzingNummer from the wanted date carrying the VOW's ReferentieAanbieder, the
-  others re-sent unchanged), the rest rejected by a JW319.
-* **JW305** – one start per toewijzing (StatusAanlevering 1), Begindatum a few days after the
-  Ingangsdatum and never after the year end; starts on the same day share one message. ~1 % is
-  corrected: the original start (wrong Begindatum), later a JW305 with StatusAanlevering 3 of
-  that key and then a JW305 with the right Begindatum (three messages).
-* **JW307** – every toewijzing ending within the year is stopped: 60 % RedenBeeindiging 31 on
-  the toewijzing's Einddatum, 25 % 32–35 and 15 % 36–39 earlier; 8 % first get a temporary
-  stop (20) followed by the definitive one; a toewijzing shortened for an honoured VOW gets 37.
-  The key copies the start (Bsn, ToewijzingNummer, Product, Begindatum); a stop is never dated
-  before the JW305 of its start.
-* **JW323** – one declaratie per provider × gemeente × month of ``year`` with lines, dated a few
-  days after the month. Every toewijzing with care delivered in a month gets one debit line for
-  the part of the month it covers (from the 1st or the Ingangsdatum to the last day or the
-  Einddatum), volume 60–100 % of the Omvang of the days delivered (between start and stop).
-  ~3 % of the lines are declared 1–3 months late; ~2 % of the approved debits are credited in a
-  later month (``VorigReferentieNummer``), half of those with a corrected debit.
+* **JW301 deleted** – ~1 % of the trajecten get a toewijzing of another product by mistake,
+  deleted a few days later (RedenWijziging 13, Einddatum = Ingangsdatum).
+* **JW317** – ~5 % of the youths ask (at their first provider) to raise the Omvang of one
+  specific toewijzing, when one can still change in the year, listing every current toewijzing
+  as OngewijzigdProduct or TeWijzigenProduct (TR349). 70 % are honoured by a new JW301 (the old
+  toewijzing shortened with RedenWijziging 12, a new ToewijzingNummer from the wanted date
+  carrying the VOW's ReferentieAanbieder, the others re-sent unchanged), the rest rejected by a JW319.
+* **JW305** – a start per toewijzing (StatusAanlevering 1; Product as assigned), Begindatum a
+  few days after the Ingangsdatum and never after the year end; starts on the same day share
+  one message. ~1 % is corrected: the original start (wrong Begindatum), later a JW305 with
+  StatusAanlevering 3 of that key and then a JW305 with the right Begindatum (three messages).
+* **JW307** – care ends on the toewijzing's Einddatum (60 %, RedenBeeindiging 31) or earlier
+  (25 % 32–35, 15 % 36–39); it is stopped when that is in or before the year. 8 % of the
+  deliveries get a temporary stop (20): half resume with a new JW305 of the same
+  toewijzing/product (whose key the later stops copy), the others end there (a definitive stop
+  follows when the care ends in the year). ~1 % get a stop sent by mistake and deleted
+  (StatusAanlevering 3). A toewijzing shortened for an honoured VOW gets 37. The key copies the
+  start (Bsn, ToewijzingNummer, Product, Begindatum); every start/stop of a toewijzing is dated
+  after the one before it.
+* **JW323** – one declaratie per provider × gemeente × month of ``year`` with lines, dated
+  ``DECLARATIE_GEWOONTE`` days after the month (the provider's habit) ± ``DECLARATIE_SPREIDING``:
+  declarations fall on every day of the month. Every toewijzing with care delivered in a month
+  (not taakgericht) gets one debit line for the part of the month it covers (from the 1st or the
+  Ingangsdatum to the last day or the Einddatum), volume 60–100 % of the Omvang of the days
+  delivered (between starts and stops). ~3 % of the lines are declared 1–3 months late; ~2 % of
+  the approved debits are credited in a later month dated after their JW325
+  (``VorigReferentieNummer``), half of those with a corrected debit.
 * **JW325** – every JW323 is answered 3–14 days later (DeclaratieIdentificatie = the JW323's
   BerichtIdentificatie, XsdVersieDeclaratie copied). ~1 % is rejected as a whole (Header 0001
   without DeclaratieAntwoord, or DeclaratieAntwoord 9333 with TotaalToegekendBedrag 0 – a
   synthetic reason, the DeclaratieNummer is in fact unique); their lines (not the rule-breaking
-  ones) are declared again the next month, unless that is after December. ~10 % are approved
-  partially: 1–3 lines carry a ProductTarief above the contract tariff (Bedrag still = volume ×
-  that tariff) and are rejected with 0611 (Client 0200, DeclaratieAntwoord 0200,
-  TotaalToegekend = Ingediend − signed Σ rejected), 80 % of them re-declared later at the
-  contract tariff; the rest is approved in full (Header 0200 + DeclaratieAntwoord 8001).
-  A rejected line is never credited.
+  ones) are declared again in a later month dated after the answer, unless that is after
+  December. ~10 % are approved partially: 1–3 lines carry a ProductTarief above the contract
+  tariff (Bedrag still = volume × that tariff; the warehouse quarantines them under TR418) and
+  are rejected with 0611 (Client 0200, DeclaratieAntwoord 0200, TotaalToegekend = Ingediend −
+  signed Σ rejected), 80 % of them re-declared later at the contract tariff; the rest is
+  approved in full (Header 0200 + DeclaratieAntwoord 8001). A rejected line is never credited.
 
 Rule violations (``violations=``): that share of the JW323 debit lines is made to break one
 warehouse rule while staying XSD-valid: TR346 (Bedrag ≠ GeleverdVolume × ProductTarief, by more
@@ -94,6 +129,8 @@ Money is in euro cents; ``Bedrag = GeleverdVolume × ProductTarief``, or ``= Gel
 without a tariff for Eenheid 83 (euro). Everything is drawn from ``random.Random(seed)`` and
 dated relative to ``year``, so the same arguments give byte-identical files. Files are written
 one at a time and gemeente by gemeente; only the toewijzingen of one gemeente are kept in memory.
+:func:`simuleer` runs the same generator without writing (the demo contract calibrates its
+begroting, plafonds and lump sums to it).
 """
 
 from __future__ import annotations

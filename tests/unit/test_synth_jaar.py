@@ -126,7 +126,7 @@ def test_default_year_is_the_last_complete_year(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def regio(tmp_path_factory, request) -> tuple[synth.SynthSummary, dict]:
+def regio(tmp_path_factory) -> tuple[synth.SynthSummary, dict]:
     """A small year (1 200 youths, 12 providers) read as the warehouse reads it, validated
     against the official XSDs when they are present."""
     folder = tmp_path_factory.mktemp("regio")
