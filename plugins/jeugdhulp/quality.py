@@ -243,12 +243,13 @@ def _record(conn: psycopg.Connection, outcome: ValidationOutcome, table: str, su
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO dq.validation_result (batch_id, dataset, regel_code, expectation, success, "
-                "rows_checked, rows_failed, data_docs_page) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "rows_checked, rows_failed, data_docs_page, omschrijving) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (batch_id, dataset, regel_code) DO UPDATE SET success = EXCLUDED.success, "
-                "rows_failed = EXCLUDED.rows_failed, data_docs_page = EXCLUDED.data_docs_page, validated_at = now()",
+                "rows_failed = EXCLUDED.rows_failed, data_docs_page = EXCLUDED.data_docs_page, "
+                "omschrijving = EXCLUDED.omschrijving, validated_at = now()",
                 [
                     (outcome.batch_id, outcome.dataset, r.regel_code, r.expectation, r.success,
-                     outcome.rows_checked, len(r.row_ids), outcome.data_docs_page)
+                     outcome.rows_checked, len(r.row_ids), outcome.data_docs_page, descriptions.get(r.regel_code) or None)
                     for r in outcome.rules
                 ],
             )

@@ -275,6 +275,9 @@ CREATE INDEX IF NOT EXISTS jw323_prestatie_vorig
 -- Upgrades of warehouses created by an earlier version.
 ALTER TABLE dq.quarantine ADD COLUMN IF NOT EXISTS replay_batch_id bigint REFERENCES meta.load_batch;
 ALTER TABLE dq.validation_result ADD COLUMN IF NOT EXISTS data_docs_page text;
+-- what the rule means in one line (the expectation's meta.omschrijving), next to its code
+ALTER TABLE dq.validation_result ADD COLUMN IF NOT EXISTS omschrijving text;
+COMMENT ON COLUMN dq.validation_result.omschrijving IS 'Betekenis van de regel in één zin (meta.omschrijving van de expectation)';
 -- The gemeente of a quarantined line is that of its file (the message header names it); NULL =
 -- region-wide / unknown. Filled on insert from the manifest, whoever quarantines the line.
 ALTER TABLE dq.quarantine ADD COLUMN IF NOT EXISTS gemeente text;
