@@ -614,7 +614,8 @@ def demo_data(year: int | None = None, providers: int = 12, clients: int = 9000,
               profile: str = "steady") -> ContractData:
     """Contract master data consistent with the synthetic region (``jeugdhulp.synth``).
 
-    ``year`` defaults to synth's (the last complete year). What the generator delivers with these
+    ``year`` defaults to synth's (the last complete year); ``clients`` above ``synth.MAX_CLIENTS``
+    means the calibrated region (``scale="region"``). What the generator delivers with these
     arguments (``synth.simuleer``; the demo's default seed) calibrates the money:
 
     * aanbieders: ``synth.aanbieders(providers)``, contracted from ``year - 1`` to ``year + 1``;
@@ -634,7 +635,10 @@ def demo_data(year: int | None = None, providers: int = 12, clients: int = 9000,
     from jeugdhulp import synth
 
     year = synth.standaard_jaar() if year is None else year
-    s = synth.simuleer(seed=seed, year=year, clients=clients, providers=providers, profile=profile)
+    if clients > synth.MAX_CLIENTS:  # more youths than test BSNs: the calibrated region (14,000)
+        s = synth.simuleer(seed=seed, year=year, scale="region", providers=providers, profile=profile)
+    else:
+        s = synth.simuleer(seed=seed, year=year, clients=clients, providers=providers, profile=profile)
     data = ContractData()
     aanbieders = synth.aanbieders(providers)
     for a in aanbieders:

@@ -265,3 +265,13 @@ def test_demo_contract_is_calibrated_to_the_synthetic_spend(regio):
     taak_aanbieders = {(h["gemeente"], h["aanbieder"]) for h, regels in berichten["JW301"]
                        for r in regels if varianten.get(r["product_code"]) == "taakgericht"}
     assert set(lump) <= taak_aanbieders
+
+
+def test_demo_contract_for_more_youths_than_test_bsns_is_the_calibrated_region(monkeypatch):
+    # benchmarks/marts.py asks for the 14,000-youth region; the custom scale stops at MAX_CLIENTS
+    from jeugdhulp import contract
+
+    monkeypatch.setattr(synth, "REGIO_VORMEN", {("zonder_verblijf",): 150, ("jeugdbescherming",): 30})
+    data = contract.demo_data(2025, clients=synth.MAX_CLIENTS + 1)
+    assert {c for _, _, c, b in data.begroting if b > 100_000} >= {"45", "48"}
+    assert sum(p[2] for p in data.plafonds) > 0
