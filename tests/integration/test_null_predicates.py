@@ -8,11 +8,12 @@ mart (as "vervallen")."""
 
 from __future__ import annotations
 
+import mart_corpus
 import pytest
 from conftest import TEST_KEY
-from ijw_berichten import jw301, run_batch
+from ijw_berichten import jw301, rules_database, run_batch
 
-from jeugdhulp import marts, warehouse
+from jeugdhulp import mart_quality, marts, warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -92,3 +93,41 @@ def test_waiting_time_to_start_is_unknown_without_a_start(ingested):
     assert ingested.execute(
         "SELECT toewijzing_tot_start_gemiddeld_dagen, toewijzing_tot_start_mediaan_dagen, "
         "toewijzing_tot_start_p90_dagen FROM mart.wachttijd_gemeente_maand").fetchall() == [(None, None, None)]
+
+
+# ------------------------------------------------------------------------ mart suites and NULL
+# A consistency rule written with <> or NOT (...) passes a row whose figure is NULL (the comparison
+# is NULL, the row is not selected): the suite could not see a mart that lost a figure. The rules
+# now use IS DISTINCT FROM / IS NOT TRUE; each tamper below nulls a figure of a copy of a correct
+# mart, and passed every rule before.
+
+@pytest.fixture(scope="module")
+def mart_db(pg_server):
+    for url in rules_database(pg_server, "t_null_marts"):
+        with warehouse.connect(url) as conn:
+            mart_corpus.seed(conn)
+            marts.refresh(conn)
+        yield url
+
+
+@pytest.mark.parametrize("mart, tamper, rules", [
+    ("mart.contract_realisatie", "toegekend_bedrag = NULL", {"MART-INGEDIEND", "MART-NETTO"}),
+    ("mart.declaratiegedrag_aanbieder_maand", "aantal_credit_regels = NULL", {"MART-REGELS"}),
+    ("mart.declaratiegedrag_aanbieder_maand", "vertraging_p90_dagen = NULL", {"MART-VERTRAGING"}),
+    ("mart.instroom_uitstroom_gemeente_maand", "uitstroom_overig = NULL", {"MART-UITSTROOM"}),
+    ("mart.trajectduur_gemeente_jaar", "duur_p75_dagen = NULL", {"MART-PERCENTIELEN"}),
+    ("mart.trajectduur_gemeente_jaar", "aantal_trajecten = NULL", {"MART-KLASSEN"}),
+    ("mart.wachttijd_gemeente_maand", "aantal_niet_gestart = NULL", {"MART-GESTART"}),
+    ("mart.pc_gemeente_maand", "nog_te_declareren_bedrag = NULL", {"MART-NOG-TE-DECLAREREN"}),
+    ("mart.contract_aanbieder_gemeente_maand", "afgewezen_bedrag = NULL", {"MART-INGEDIEND"}),
+    ("mart.contract_aanbieder_gemeente_maand", "aantal_jeugdigen = NULL, kosten_per_jeugdige_bedrag = NULL",
+     {"MART-CASELOAD"}),
+])
+def test_mart_rules_catch_a_null_figure(mart_db, mart, tamper, rules):
+    copy = f"scratch.{mart.split('.')[1]}_{abs(hash(tamper)) % 10**6}"
+    with warehouse.connect(mart_db) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS scratch")
+        conn.execute(f"CREATE TABLE {copy} AS SELECT * FROM {mart}")
+        assert all(r.success for r in mart_quality.validate(mart_db, mart, copy))
+        assert conn.execute(f"UPDATE {copy} SET {tamper}").rowcount > 0
+    assert {r.regel_code for r in mart_quality.validate(mart_db, mart, copy) if not r.success} == rules
