@@ -14,8 +14,8 @@ running (youths in care from the JW305/JW307 start and stop messages, ``core.zor
   amount counts each line pro rata to the days of its ProductPeriode up to ``V``, and its care days
   only the days up to ``V``. Months after ``V`` are not estimated (their prognose is the verplichting).
 * **A-priori from exposure (Cape Cod).** Each cell's expected cost per care day is estimated from
-  its developed months (``Σ declared / Σ care days × share in``, the latest ``ELR_MONTHS``), falling
-  back to the category, then the region. Bornhuetter-Ferguson then gives every delivered month:
+  its developed months (``Σ declared / Σ care days × share in``, the latest ``ELR_MONTHS``; at least
+  ``MIN_CARE_DAYS``), falling back to the category, then the region. Bornhuetter-Ferguson then gives every delivered month:
   ``ultimate = declared + cost per care day × care days × (1 − share in)`` – a month with more
   running care expects more cost, whatever happened the months before.
   A cell without care days (no start messages) falls back to the chain-ladder when at least half
@@ -151,13 +151,14 @@ def development(data: Data, v: dt.date) -> dict[int, float]:
     """Share of the ultimate declared by ``v``, per origin month up to the month of ``v``
     (day-based chain-ladder on the pooled triangle; see the module docstring)."""
     vm = month_index(v)
-    full = sorted((o for o in data.pooled if o < vm or month_end(o) <= v), reverse=True)
+    first = min((o for o in data.pooled if o <= vm), default=vm + 1)
+    full = [o for o in range(vm, first - 1, -1) if month_end(o) <= v]  # every month, latest first
     t = {o: (v - month_end(o)).days for o in full}
     grid = sorted({min(t[o], MAX_DAYS) for o in full})
 
     def cum(o: int, days: int) -> float:
         cut = month_end(o) + dt.timedelta(days=days)
-        return sum(ln.cents for ln in data.pooled[o] if ln.dagtekening <= cut)
+        return sum(ln.cents for ln in data.pooled.get(o, ()) if ln.dagtekening <= cut)
 
     share: dict[int, float] = {}
     cdf = 1.0
@@ -172,8 +173,8 @@ def development(data: Data, v: dt.date) -> dict[int, float]:
         share[o] = 0.0 if math.isinf(c) or c == 0 else 1 / c
         if 1 < share[o] <= 1 + CREDIT_MATERIAL:  # immaterial net credits: fully developed
             share[o] = 1.0
-    if vm in data.pooled and vm not in share:  # the month still running at v
-        share[vm] = _partial_share(data, v, [o for o in full][:LINK_ORIGINS], share)
+    if first <= vm and vm not in share:  # the month still running at v
+        share[vm] = _partial_share(data, v, full[:LINK_ORIGINS], share)
     return share
 
 
@@ -184,9 +185,10 @@ def _partial_share(data: Data, v: dt.date, history: list[int], share: dict[int, 
     num = den = 0.0
     for o in history:
         cut = min(month_start(o) + dt.timedelta(days=day), month_end(o))
-        num += sum(ln.delivered_by(cut) for ln in data.pooled[o] if ln.dagtekening <= cut)
+        lines = data.pooled.get(o, ())
+        num += sum(ln.delivered_by(cut) for ln in lines if ln.dagtekening <= cut)
         if share[o] > 0:
-            den += sum(ln.delivered_by(cut) for ln in data.pooled[o] if ln.dagtekening <= v) / share[o]
+            den += sum(ln.delivered_by(cut) for ln in lines if ln.dagtekening <= v) / share[o]
     return num / den if den > 0 else 0.0
 
 
@@ -215,11 +217,12 @@ class Estimate:
         return self.ultimate - self.declared
 
 
-def _cost_per_day(pairs: list[tuple[float, float]]) -> float | None:
-    """Cape Cod: Σ declared / Σ (care days × share in) over the latest developed months."""
+def _cost_per_day(pairs: list[tuple[float, float]], minimum: float = MIN_CARE_DAYS) -> float | None:
+    """Cape Cod: Σ declared / Σ (care days × share in) over the latest developed months (None
+    below ``minimum`` care days)."""
     pairs = pairs[-ELR_MONTHS:]
     used = sum(e for _, e in pairs)
-    return sum(c for c, _ in pairs) / used if used >= MIN_CARE_DAYS else None
+    return sum(c for c, _ in pairs) / used if used >= minimum and used > 0 else None
 
 
 def estimate(data: Data, v: dt.date) -> list[Estimate]:
@@ -246,7 +249,7 @@ def estimate(data: Data, v: dt.date) -> list[Estimate]:
                     acc[1] += e * f
         rows[cell] = out
     cat_rate = {k: _cost_per_day([tuple(p[o]) for o in sorted(p)]) for k, p in pooled_cat.items()}
-    all_rate = _cost_per_day([tuple(pooled_all[o]) for o in sorted(pooled_all)])
+    all_rate = _cost_per_day([tuple(pooled_all[o]) for o in sorted(pooled_all)], minimum=0)
     result = []
     for cell, out in rows.items():
         rate = _cost_per_day(history[cell])
