@@ -54,6 +54,7 @@ def test_a_batch_a_killed_run_left_open_is_replayed(conn, db_url, data_dirs, sma
     """`dq replay N` of a batch that was staged but never audited (its run died): the batch itself
     is audited and published, its files end loaded; nothing is copied into a second batch."""
     files = copy_corpus(small_corpus, data_dirs["landing"])
+    lines = prestaties(f for f in files if f.name.startswith("JW323"))
     staged = pipeline.stage(db_url, TEST_KEY, **data_dirs)  # the run dies here: no validate, no publish
     assert conn.execute("SELECT status FROM meta.load_batch").fetchone()[0] == "staged"
 
@@ -61,7 +62,6 @@ def test_a_batch_a_killed_run_left_open_is_replayed(conn, db_url, data_dirs, sma
 
     assert result["batch_id"] == staged["batch_id"]
     assert conn.execute("SELECT count(*), min(status) FROM meta.load_batch").fetchone() == (1, "published")
-    lines = prestaties(f for f in files if f.name.startswith("JW323"))
     assert conn.execute("SELECT count(*) FROM core.declaratie_regel").fetchone()[0] == len(lines)
     states = dict(conn.execute("SELECT state, count(*) FROM meta.file_manifest GROUP BY state").fetchall())
     assert states == {"loaded": len(files)}
