@@ -90,6 +90,7 @@ def pc_reports(dag_id: str, kind: str, schedule: str, example: str, description:
                     kind, params.get("period"), logical_date or getattr(dag_run, "run_after", None) or pendulum.now())
                 with warehouse.connect(airflow_support.warehouse_url()) as conn:
                     reports.check_ready(conn)
+                    reports.check_period(conn, period)  # not begun, or no declaration in it: no reports of zeros
                     known = ["regio"] + [s.gemeente for s in reports.scopes(conn) if s.gemeente]
                 wanted = airflow_support.report_gemeenten(params.get("gemeenten"), known)
             except (reports.PeriodError, reports.ReportDataError, ValueError) as exc:  # retrying will not help

@@ -89,3 +89,21 @@ def test_report_plan_checks_the_marts_asset_is_newer_than_the_data(airflow_db, a
     assert len(events(MARTS_ASSET_URI, refreshed)) == 1
     fresh = report.test(run_conf={"period": "2025-Q4", "gemeenten": ["regio"]}, mark_success_pattern="render|manifest")
     assert task_states(fresh)["plan"] == "success"
+
+
+def test_report_of_a_period_without_data_fails_in_plan_with_the_reason(airflow_db, airflow_env, dags, capfd, tmp_path):
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    with create_session() as session:  # freshness is the other test's subject
+        session.query(AssetEvent).delete()
+    assert str(dags["marts_refresh"].test().state) == "success"  # an empty warehouse, refreshed
+    report = dags["pc_reports_quarterly"]
+    report.task_dict["plan"].retries = 0
+    capfd.readouterr()
+    run = report.test(run_conf={"period": "2016-Q1", "gemeenten": ["regio"]})
+    out = "".join(capfd.readouterr())
+    assert str(run.state) == "failed" and task_states(run)["plan"] == "failed"
+    assert task_states(run)["render"] in ("upstream_failed", "None")
+    assert "2016-Q1" in out and "declaration" in out
+    assert not (tmp_path / "outbox" / "2016-Q1").exists()
