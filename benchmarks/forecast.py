@@ -144,9 +144,11 @@ def legacy_run(lines, peildatum) -> dict:
 
 def new_run(data: forecast.Data, peildatum) -> dict:
     bt = forecast.backtest(data, peildatum)
-    errors = defaultdict(list)
+    errors, by_month = defaultdict(list), defaultdict(list)
     for r in bt:
         errors[r.age].append(r.error_pct)
+        if r.age == 0:
+            by_month[forecast.month_start(r.origin).month].append(r.error_pct)
     covered = 0
     for v in {r.valuation for r in bt}:
         q = forecast.band_quantiles([r for r in bt if r.valuation != v])
@@ -164,7 +166,8 @@ def new_run(data: forecast.Data, peildatum) -> dict:
         # the flag (creditering_verwacht) is set exactly when nog te declareren < 0; count the
         # negatives that come from an expected net credit (share > 1 or a negative cost per day)
         flagged += e.outstanding < 0 and (e.share > 1 or (e.cost_per_day or 0) < 0)
-    return {"errors": dict(errors), "coverage": covered / len(bt) if bt else math.nan, "outside": outside,
+    return {"errors": dict(errors), "by_month": dict(by_month),
+            "coverage": covered / len(bt) if bt else math.nan, "outside": outside,
             "negative": negative, "negative_flagged": flagged, "cells": len(estimates)}
 
 
@@ -191,6 +194,15 @@ def report(profile: str, peildatum, new: dict, old: dict) -> list[str]:
     out.append(f"  {'estimates outside their band':<34}{new['outside']:>12}{old['outside']:>12}   0")
     out.append(f"  {'negative nog te declareren':<34}{new['negative']:>12}{old['negative']:>12}   "
                f"0 unless credits (new: {new['negative_flagged']} from expected credits, flagged)")
+    out.append("  new lag 0 bias % by month of delivery: "
+               + ", ".join(f"{m}: {statistics.fmean(e):+.1f}" for m, e in sorted(new["by_month"].items())))
+    bias0 = statistics.fmean(new["errors"].get(0, [0.0]))
+    mae0 = statistics.fmean(abs(e) for e in new["errors"].get(0, [0.0]))
+    if abs(bias0) > 3 or mae0 > 8:
+        out.append("  NEW MISSES THE LAG-0 TARGET: the month just delivered has hardly anything declared, so its"
+                   " estimate is care days x cost per care day of the previous months; a change in cost per care"
+                   " day that is not in the care days (the summer dip in hours, a tariff step) shows only once"
+                   " the month is declared, and one synthetic year has no earlier summer to learn it from.")
     return out
 
 
@@ -214,9 +226,10 @@ def run(args: argparse.Namespace) -> str:
         t_new = time.perf_counter() - t
         lines = [ln for origin in data.pooled.values() for ln in origin]
         old = legacy_run(lines, peildatum)
-        out += report(profile, peildatum, new, old)
-        out.append(f"  (synth + ingest {setup:.0f} s, new forecast + backtest {t_new:.1f} s)")
-        print("\n".join(out[-12:]), flush=True)
+        block = report(profile, peildatum, new, old)
+        block.append(f"  (synth + ingest {setup:.0f} s, new forecast + backtest {t_new:.1f} s)")
+        print("\n".join(block), flush=True)
+        out += block
     return "\n".join(out)
 
 

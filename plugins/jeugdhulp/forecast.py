@@ -39,7 +39,9 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 import psycopg
 
@@ -120,12 +122,24 @@ class Data:
         for c in care:
             self.care[c.gemeente, c.categorie].append(c)
         self.cells = sorted(set(self.lines) | set(self.care))
+        # per (cell or None = pooled, origin): declaration dates in order and the running sum of cents
+        self._cum: dict[tuple[Cell | None, int], tuple[list[dt.date], list[int]]] = {}
+        for key, lines in [((cell, o), ls) for cell, origins in self.lines.items() for o, ls in origins.items()] + \
+                [((None, o), ls) for o, ls in self.pooled.items()]:
+            ordered = sorted(lines, key=lambda ln: ln.dagtekening)
+            self._cum[key] = ([ln.dagtekening for ln in ordered], list(accumulate(ln.cents for ln in ordered)))
 
-    def declared(self, lines: list[Line], origin: int, v: dt.date) -> float:
+    def cumulative(self, cell: Cell | None, origin: int, v: dt.date) -> int:
+        """Cents declared by ``v`` for the whole month ``origin`` of ``cell`` (None: the region)."""
+        dates, sums = self._cum.get((cell, origin), ((), ()))
+        i = bisect_right(dates, v)
+        return sums[i - 1] if i else 0
+
+    def declared(self, cell: Cell, origin: int, v: dt.date) -> float:
         """Declared by ``v`` for ``origin``; a month still running at ``v`` pro rata up to ``v``."""
         if month_end(origin) <= v:
-            return sum(ln.cents for ln in lines if ln.dagtekening <= v)
-        return sum(ln.delivered_by(v) for ln in lines if ln.dagtekening <= v)
+            return self.cumulative(cell, origin, v)
+        return sum(ln.delivered_by(v) for ln in self.lines.get(cell, {}).get(origin, ()) if ln.dagtekening <= v)
 
     def actual(self, lines: list[Line], origin: int, v: dt.date) -> float:
         """What is known now of the part of ``origin`` delivered by ``v``."""
@@ -157,8 +171,7 @@ def development(data: Data, v: dt.date) -> dict[int, float]:
     grid = sorted({min(t[o], MAX_DAYS) for o in full})
 
     def cum(o: int, days: int) -> float:
-        cut = month_end(o) + dt.timedelta(days=days)
-        return sum(ln.cents for ln in data.pooled.get(o, ()) if ln.dagtekening <= cut)
+        return data.cumulative(None, o, month_end(o) + dt.timedelta(days=days))
 
     share: dict[int, float] = {}
     cdf = 1.0
@@ -238,7 +251,7 @@ def estimate(data: Data, v: dt.date) -> list[Estimate]:
         first = max(min(origins), min(share, default=vm))
         out = []
         for o in range(first, vm + 1):
-            c = data.declared(data.lines.get(cell, {}).get(o, []), o, v)
+            c = data.declared(cell, o, v)
             e = data.care_days(cell, o, v)
             f = share.get(o, 0.0)
             out.append((o, c, e, f))

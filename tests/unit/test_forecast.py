@@ -53,7 +53,7 @@ def test_partial_peildatum_month_counts_only_the_days_up_to_the_peildatum():
     assert july.ultimate == 200_000
     # a line for 1-31 July declared on 5 July counts for its first 10 days (10/31) only
     early = f.Line("0193", "45", D(2025, 7, 1), D(2025, 7, 31), D(2025, 7, 5), 31_000)
-    assert f.Data([early], care).declared([early], JAN + 6, D(2025, 7, 10)) == pytest.approx(10_000)
+    assert f.Data([early], care).declared(("0193", "45"), JAN + 6, D(2025, 7, 10)) == pytest.approx(10_000)
 
 
 def test_growth_is_followed_by_the_care_days_not_lagged_by_the_previous_months():
