@@ -424,7 +424,7 @@ def refresh(conn: psycopg.Connection) -> dict[str, int]:
                         None if e.cost_per_day is None else round(e.cost_per_day, 2), e.outstanding < 0))
             with cur.copy("COPY mart.prognose_ontwikkelfactor FROM STDIN") as copy:
                 days = {o: (peildatum - month_end(o)).days for o in share}
-                for o in sorted(share, reverse=True):
+                for o in sorted((o for o in share if days[o] <= MATURE_DAYS + 31), reverse=True):  # still moving
                     k = vm - o
                     basis = min(LINK_ORIGINS, sum(1 for x in share if days[x] > days[o]))
                     nxt = share.get(o - 1)
