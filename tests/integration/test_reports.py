@@ -522,7 +522,8 @@ def test_the_last_months_before_the_peildatum_are_marked_incomplete(pc, rendered
         share[m] = (a + ged, b + prog)
     closed = {dt.date(2025, m, 1) for m in (7, 8, 9, 10)}
     expected = {m for m, (a, b) in share.items() if b and a / b < 0.95 and m not in closed}
-    assert expected == {dt.date(2025, 11, 1), dt.date(2025, 12, 1)}
+    # December at least (declared on days 1-30 of the next month, late claims up to 3 months)
+    assert dt.date(2025, 12, 1) in expected <= {dt.date(2025, 11, 1), dt.date(2025, 12, 1)}
 
     report, files = rendered[None]
     assert {r["maand"] for r in report.tables["maand"].rows if r["onvolledig"]} == expected
@@ -533,7 +534,8 @@ def test_the_last_months_before_the_peildatum_are_marked_incomplete(pc, rendered
     assert any(v.startswith("Onvolledig") and "december 2025" in v for v in report.state.voorbehouden)
     # the reader sees the mark in every output
     text = "\n".join(_pdf_text(_file(files, ".pdf")))
-    assert "nov 2025 *" in text and "dec 2025 *" in text and "okt 2025 *" not in text
+    assert "dec 2025 *" in text and "okt 2025 *" not in text
+    assert ("nov 2025 *" in text) == (dt.date(2025, 11, 1) in expected)
     assert "* onvolledig" in text
     sections, doc = _html_tables(_file(files, ".html"))
     marked = [_cells(tr)[0] for tr in doc.iter("tr") if "onvolledig" in (tr.get("class") or "")]
