@@ -313,3 +313,26 @@ def test_a_move_interrupted_after_its_commit_is_finished(corpus, pg_server, tmp_
         pipeline.validate(url)
         pipeline.publish(url)
         assert outcome(url, dirs) == clean
+
+
+def test_the_backend_of_a_dead_run_is_ended_not_waited_for(db_url, data_dirs, small_corpus, monkeypatch):
+    """A killed run's session that still holds the ingest lock (its client died where PostgreSQL
+    cannot notice, e.g. between statements of an open transaction) is terminated by the next step,
+    which then goes on at once instead of waiting."""
+    from jeugdhulp import recovery
+
+    monkeypatch.setattr(recovery, "LOCK_WAIT", "5s")  # a step that waited would fail, not hang
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)
+    ghost = psycopg.connect(db_url, application_name=recovery.application_name(dead))
+    ghost.execute("SELECT pg_advisory_lock(hashtext(%s))", (recovery.LOCK,))
+    ghost_pid = ghost.info.backend_pid
+    copy_corpus(small_corpus, data_dirs["landing"])
+
+    result = pipeline.stage(db_url, TEST_KEY, **data_dirs)
+
+    assert result["staged"] > 0
+    assert one(db_url, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (ghost_pid,)) == 0
+    with pytest.raises(psycopg.OperationalError):
+        ghost.execute("SELECT 1")
+    ghost.close()
