@@ -398,6 +398,9 @@ def test_dag_writes_the_reports_to_the_outbox(airflow_db, pc_db, monkeypatch, tm
         session.query(AssetEvent).delete()
     run = bag.dags["pc_reports_quarterly"].test(run_conf={"period": Q4, "gemeenten": ["regio", "0193"]})
     assert str(run.state) == "success"
+    with create_session() as session:  # the UI names the mapped render tasks by gemeente (map_index_template)
+        names = {ti.rendered_map_index for ti in run.get_task_instances(session=session) if ti.task_id == "render"}
+    assert names == {"regio (heel IJsselland)", "0193 Zwolle"}
     folder = tmp_path / "outbox" / Q4
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([f"pc-rapportage_{Q4}_{s}.{e}" for s in ("0193-zwolle", "regio-ijsselland")
