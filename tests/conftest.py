@@ -13,6 +13,7 @@ import shutil
 import socket
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,18 +80,26 @@ def pg_server():
         base.rmdir()
 
 
-@pytest.fixture
-def db_url(pg_server):
-    """A fresh, empty database for one test; dropped afterwards."""
+@contextmanager
+def database(server: str):
+    """A fresh, empty database on ``server`` (a libpq URL); its URL, dropped on exit."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
+    with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db_url(pg_server):
+    """A fresh, empty database for one test; dropped afterwards."""
+    with database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -17,13 +17,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import ROOT, TEST_KEY, _free_port
+from conftest import ROOT, TEST_KEY, _free_port, database
 from corpus import copy_corpus, prestaties
 
 from jeugdhulp import pipeline
@@ -61,18 +59,6 @@ def folders(root: Path, corpus: Path) -> dict[str, Path]:
         d.mkdir(parents=True)
     copy_corpus(corpus, dirs["landing"])
     return dirs
-
-
-@contextmanager
-def database(server: str):
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def start_ingest(url: str, root: Path) -> subprocess.Popen:

@@ -8,13 +8,11 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import TEST_KEY
+from conftest import TEST_KEY, database
 from corpus import NS, copy_corpus, edit_xml
 
 from jeugdhulp import copy_encoding, ijw, pipeline, staging, warehouse
@@ -28,18 +26,6 @@ IN_PROCESS = {"workers": 0}
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE Bericht [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <Bericht xmlns="http://www.istandaarden.nl/ijw/3_2/jw323/schema">&x;</Bericht>"""
-
-
-@contextmanager
-def database(pg_server: str):
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield pg_server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def landing_with_trouble(small_corpus: Path, root: Path) -> dict[str, Path]:

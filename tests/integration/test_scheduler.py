@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import TEST_KEY, _free_port
+from conftest import TEST_KEY, _free_port, database
 from corpus import copy_corpus
 
 pytestmark = [pytest.mark.integration, pytest.mark.dags]
@@ -31,12 +31,8 @@ BOUND = 420  # seconds the whole scenario may take before the test gives up
 @pytest.fixture
 def metadata_url(pg_server):
     """A PostgreSQL database of its own for Airflow's metadata (never the warehouse's)."""
-    name = f"af_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    yield pg_server.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture
