@@ -64,8 +64,10 @@ def folders(root: Path, corpus: Path) -> dict[str, Path]:
 def start_ingest(url: str, root: Path) -> subprocess.Popen:
     env = {**os.environ, "JEUGDHULP_PARSE_WORKERS": "0",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-c", INGEST, url, TEST_KEY, str(root)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the log goes to a file: a pipe nobody reads fills up (64 KB) and blocks the ingest mid-step
+    with open(root / "ingest.log", "ab") as log:
+        return subprocess.Popen([sys.executable, "-c", INGEST, url, TEST_KEY, str(root)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
 
 
 def wait_for(what: str, check, proc: subprocess.Popen, timeout: float = 120.0):
@@ -78,10 +80,15 @@ def wait_for(what: str, check, proc: subprocess.Popen, timeout: float = 120.0):
         if value:
             return value
         if proc.poll() is not None:
-            pytest.fail(f"the ingest ended (rc {proc.returncode}) before {what}: {proc.stderr.read().decode()[-3000:]}")
+            pytest.fail(f"the ingest ended (rc {proc.returncode}) before {what}: {_log_tail(proc)}")
         time.sleep(0.02)
     proc.kill()
-    pytest.fail(f"timed out waiting for {what}")
+    pytest.fail(f"timed out waiting for {what}: {_log_tail(proc)}")
+
+
+def _log_tail(proc: subprocess.Popen) -> str:
+    root = Path(proc.args[-1])
+    return (root / "ingest.log").read_text(errors="replace")[-3000:]
 
 
 def one(url: str, sql: str, params=()):
