@@ -965,7 +965,8 @@ class _Generator:
         samen = rng.random() < SAME_START_SHARE
         for t in toewijzingen:
             dagen = wacht if samen else _wachttijd(rng)
-            t.start = min(t.ingang + timedelta(days=dagen), t.eind or self.jaar_eind, self.jaar_eind)
+            # may lie after the year: that care has not started yet (no JW305, nothing declared)
+            t.start = min(t.ingang + timedelta(days=dagen), t.eind or date.max)
 
         alle = list(toewijzingen)
         # not when an open-ended toewijzing is ended in the year (its JW301 could precede the VOW's)
@@ -1144,13 +1145,14 @@ class _Generator:
     def _starts_en_stops(self, client: Client, agb: str, toewijzingen: list[Toewijzing],
                          zorg_eind: dict[int, date | None]) -> None:
         rng = self.rng
+        gestart = [t for t in toewijzingen if t.start <= self.jaar_eind]  # the others start next year
         start_dag = {}  # Begindatum -> Dagtekening of the JW305 of the starts on that day
-        for t in toewijzingen:
+        for t in gestart:
             if t.start not in start_dag:
                 start_dag[t.start] = t.start + self._dagen(0, 5)
         samen: dict[date, list[Toewijzing]] = defaultdict(list)
         beeindigen: list[tuple[date, int, _Stop, Toewijzing]] = []
-        for t in toewijzingen:
+        for t in gestart:
             gebeurtenissen = self._levering(t, start_dag[t.start], zorg_eind[t.nummer])
             stops = [g for g in gebeurtenissen if g.reden is not None]
             for g in gebeurtenissen:
